@@ -1,0 +1,1 @@
+"""talash: the search engine (analysis, indexing, querying); knows nothing of the web."""

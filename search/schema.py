@@ -1,0 +1,43 @@
+"""The Whoosh schema of a talash index: which field gets which analyzer, and what is stored.
+
+``title`` and ``body`` hold the exact (strict) terms with positions for phrases, and are
+stored for display and snippets. The looser fields index title and body together (joined by
+``PART_SEPARATOR``) without positions: they widen recall and score below the exact fields.
+"""
+
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from search.analysis.analyzers import PART_SEPARATOR, TalashAnalyzer
+
+LOOSE_FIELDS = ("loose", "join", "stem", "xkey")
+
+
+def build_schema() -> Schema:
+    strict = TalashAnalyzer("strict")
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=strict, stored=True, phrase=True),
+        body=TEXT(analyzer=strict, stored=True, phrase=True),
+        **{name: TEXT(analyzer=TalashAnalyzer(name), phrase=False) for name in LOOSE_FIELDS},
+        url=STORED(),
+        date=DATETIME(stored=True, sortable=True),
+        site=ID(stored=True),
+        category=ID(stored=True),
+        lang=ID(stored=True),
+        year=KEYWORD(),
+        hash=STORED(),
+    )
+
+
+def index_fields(doc) -> dict:
+    """The values ``writer.add_document`` takes for a Document."""
+    combined = doc.title + PART_SEPARATOR + doc.body
+    fields = dict(
+        id=doc.id, title=doc.title, body=doc.body, url=doc.url, site=doc.site,
+        category=doc.category, lang=doc.lang, hash=doc.content_hash(),
+        **dict.fromkeys(LOOSE_FIELDS, combined),
+    )
+    if doc.date is not None:
+        fields["date"] = doc.date
+        fields["year"] = str(doc.date.year)
+    return fields
