@@ -1,0 +1,1 @@
+"""Benchmarks and relevance evaluation for talash (not part of the installed package)."""
