@@ -5,9 +5,10 @@ stored for display and snippets. The looser fields index title and body together
 ``PART_SEPARATOR``) without positions: they widen recall and score below the exact fields.
 """
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, Schema
 
 from search.analysis.analyzers import PART_SEPARATOR, TalashAnalyzer
+from search.fields import TalashText
 
 LOOSE_FIELDS = ("loose", "join", "stem", "xkey")
 
@@ -16,9 +17,9 @@ def build_schema() -> Schema:
     strict = TalashAnalyzer("strict")
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=strict, stored=True, phrase=True),
-        body=TEXT(analyzer=strict, stored=True, phrase=True),
-        **{name: TEXT(analyzer=TalashAnalyzer(name), phrase=False) for name in LOOSE_FIELDS},
+        title=TalashText(analyzer=strict, stored=True, phrase=True),
+        body=TalashText(analyzer=strict, stored=True, phrase=True),
+        **{name: TalashText(analyzer=TalashAnalyzer(name), phrase=False) for name in LOOSE_FIELDS},
         url=STORED(),
         date=DATETIME(stored=True, sortable=True),
         site=ID(stored=True),
