@@ -8,7 +8,7 @@ PORT   ?= 8000
 INDEX  ?= indexes/default
 SAMPLE := search/samples/news.jsonl
 
-.PHONY: run test lint bench index clean
+.PHONY: run test lint bench bench-perf wrk index clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,23 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-dev
+# The speed benchmark loads the server with Debian's wrk; install it when missing (as root).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "make: installing Debian's wrk for the HTTP benchmark"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q wrk \
+	    || { echo "make: could not install wrk (run as root?), or skip HTTP with" \
+	              "PERF_ARGS=--no-http" >&2; exit 1; }; \
+	fi
+
+# Relevance, then speed (PERF_ARGS scales it down, e.g. PERF_ARGS="--docs 20000 --repeat 1").
+bench: $(VENV)/.installed-dev wrk
 	$(BIN)/python -m bench.relevance
+	$(BIN)/python -m bench.perf $(PERF_ARGS)
+
+bench-perf: $(VENV)/.installed-dev wrk
+	$(BIN)/python -m bench.perf $(PERF_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

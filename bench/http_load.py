@@ -1,0 +1,191 @@
+"""HTTP load on talash: the project's gunicorn over a built index, driven by wrk on 127.0.0.1.
+
+gunicorn runs with the project's ``gunicorn.conf.py`` (``TALASH_WORKERS``/``TALASH_THREADS``
+from the environment are passed through) and ``TALASH_INDEX_DIR`` pointing at the index. wrk
+rotates through the benchmark's queries with a generated Lua script whose ``done`` hook prints
+the figures as JSON. ``/healthz`` under the same load gives the serving stack's ceiling.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import runpy
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench import datasets
+
+WRK_THREADS = 2
+WARMUP_SECONDS = 3
+HEALTHZ_SECONDS = 5
+MARK = "WRK_JSON "
+
+LUA = """
+local paths = {%(paths)s}
+local counter = 0
+local n = 0
+function setup(thread)
+  thread:set("offset", n * 7919)
+  n = n + 1
+end
+function init(args)
+  counter = offset or 0
+end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '%(mark)s{"requests": %%d, "duration_us": %%d, "connect": %%d, "read": %%d, "write": %%d, '
+    .. '"status": %%d, "timeout": %%d, "p50_us": %%f, "p90_us": %%f, "p95_us": %%f, '
+    .. '"p99_us": %%f, "max_us": %%f, "mean_us": %%f}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        raise RuntimeError("wrk not found: install Debian's wrk (apt-get install -y wrk); "
+                           "`make bench` does this when run as root, or pass --no-http")
+    return found
+
+
+def wrk_version() -> str:
+    try:
+        out = subprocess.run([wrk_binary(), "-v"], capture_output=True, text=True).stdout
+    except (OSError, RuntimeError):
+        return "wrk (not installed)"
+    return out.split(" [")[0].strip() or "wrk (version unknown)"
+
+
+def search_paths(kinds: dict[str, list[str]], seed: int) -> list[str]:
+    """``/search`` URLs for every query (phrases quoted, as a user would), in a seeded order."""
+    paths = [
+        "/search?" + urlencode({"q": f'"{q}"' if kind == "phrase" else q, "per_page": 10})
+        for kind, texts in kinds.items() for q in texts
+    ]
+    random.Random(seed).shuffle(paths)
+    return paths
+
+
+def lua_script(paths: list[str]) -> str:
+    # urlencode leaves only [A-Za-z0-9_.~%+=&/?-], so a plain Lua string literal is safe
+    return LUA % {"paths": ", ".join(f'"{p}"' for p in paths), "mark": MARK}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serving_config(env: dict) -> dict:
+    """worker_class, workers and threads as gunicorn.conf.py sets them under ``env``."""
+    saved = os.environ.copy()
+    try:
+        os.environ.update(env)
+        conf = runpy.run_path(str(datasets.REPO_ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return {k: conf.get(k) for k in ("worker_class", "workers", "threads")}
+
+
+class Gunicorn:
+    """The project's gunicorn serving ``index_dir`` on a free 127.0.0.1 port, while in use."""
+
+    def __init__(self, index_dir: Path, log_path: Path):
+        self.port = free_port()
+        self.env = {"PORT": str(self.port), "TALASH_INDEX_DIR": str(index_dir)}
+        self.log_path = log_path
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=datasets.REPO_ROOT, env={**os.environ, **self.env},
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_ready(timeout=60)
+        return self
+
+    def _wait_ready(self, timeout: float):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); "
+                                   f"see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s; "
+                           f"see {self.log_path}")
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict:
+    """One wrk run; figures in ms and req/s, errors summed (non-2xx/3xx count as errors)."""
+    cmd = [wrk_binary(), f"-t{min(WRK_THREADS, connections)}", f"-c{connections}",
+           f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith(MARK)), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no figures (exit {out.returncode}):\n"
+                           f"{out.stdout}\n{out.stderr}")
+    raw = json.loads(line[len(MARK):])
+    seconds_run = raw["duration_us"] / 1e6
+    errors = sum(raw[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return {"requests": raw["requests"], "req_s": raw["requests"] / seconds_run,
+            "errors": errors, **{k[:-3] + "_ms": raw[k] / 1e3 for k in raw if k.endswith("_us")
+                                 and k != "duration_us"}}
+
+
+def measure(index_dir: Path, qs: dict, args, log) -> dict:
+    """Warm up, then ``args.repeat`` rounds of /search (and /healthz) under wrk."""
+    work = Path(index_dir).parent
+    search_lua, health_lua = work / "search.lua", work / "healthz.lua"
+    search_lua.write_text(lua_script(search_paths(qs["kinds"], args.seed)), "utf-8")
+    health_lua.write_text(lua_script(["/healthz"]), "utf-8")
+    server = Gunicorn(index_dir, work / "gunicorn.log")
+    result = {"config": serving_config(server.env), "connections": args.connections,
+              "seconds": args.http_seconds, "wrk": wrk_version(), "search": [], "healthz": []}
+    with server:
+        run_wrk(server.url, search_lua, min(WARMUP_SECONDS, args.http_seconds), args.connections)
+        for r in range(args.repeat):
+            search = run_wrk(server.url, search_lua, args.http_seconds, args.connections)
+            log(f"http round {r + 1}/{args.repeat}: {search['req_s']:.1f} req/s, "
+                f"p99 {search['p99_ms']:.0f} ms, errors {search['errors']}")
+            result["search"].append(search)
+            seconds = min(HEALTHZ_SECONDS, args.http_seconds)
+            result["healthz"].append(run_wrk(server.url, health_lua, seconds, args.connections))
+    return result
