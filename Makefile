@@ -8,7 +8,7 @@ PORT   ?= 8000
 INDEX  ?= indexes/default
 SAMPLE := search/samples/news.jsonl
 
-.PHONY: run test lint bench bench-perf wrk index clean
+.PHONY: run test lint bench bench-perf wrk index clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,17 @@ index: $(VENV)/.installed
 run: $(VENV)/.installed $(INDEX)/CURRENT
 	PORT=$(PORT) TALASH_INDEX_DIR=$(INDEX) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(VENV)/.installed-dev
+# The browser test drives Debian's headless Chromium through its chromedriver; install both
+# when either is missing (CI runs as root). A failed install stops `make test` here.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "make: installing Debian's chromium and chromium-driver for the browser test"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q chromium chromium-driver \
+	    || { echo "make: could not install chromium/chromium-driver (run as root?)" >&2; exit 1; }; \
+	fi
+
+test: $(VENV)/.installed-dev browser
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev

@@ -1,7 +1,7 @@
 """Settings: declared once as data, read in layers (defaults → environment → test mapping).
 
 Every setting is an environment variable ``TALASH_<NAME>``; the README's configuration table
-lists them all (a test checks it).
+lists them all (a test checks it). The web app and ``gunicorn.conf.py`` both read them here.
 """
 
 import os
@@ -14,16 +14,30 @@ class Setting:
     default: object
     kind: type
     help: str
+    minimum: int = 1  # for whole-number settings
 
 
 SETTINGS = (
     Setting("INDEX_DIR", "indexes/default", str, "Index directory to serve."),
     Setting("MAX_PER_PAGE", 50, int, "Largest `per_page` a request gets; larger is clamped."),
     Setting("DEFAULT_PER_PAGE", 10, int, "Results per page when a request does not say."),
+    Setting("MAX_RESULTS", 1000, int,
+            "Deepest result a request may page to (`page` × `per_page`); deeper is a 400."),
     Setting("CORS_ORIGINS", "", str,
-            "Comma-separated origins allowed to call `/search` from a browser (`*` for any); "
+            "Comma-separated origins allowed to call the JSON API from a browser (`*` for any); "
             "empty: no CORS headers."),
-    Setting("CACHE_SECONDS", 60, int, "`Cache-Control: max-age` of search responses."),
+    Setting("CACHE_SECONDS", 60, int,
+            "`Cache-Control: max-age` of search responses (they also carry an `ETag`); "
+            "0 asks caches to revalidate every time.", minimum=0),
+    Setting("BIND", "", str,
+            "gunicorn's listen address, e.g. `0.0.0.0:8000` or `unix:/run/talash.sock`; "
+            "empty: `127.0.0.1:$PORT`."),
+    Setting("WORKERS", 2, int, "gunicorn worker processes (one per core measured best)."),
+    Setting("THREADS", 4, int, "Threads per gunicorn worker."),
+    Setting("TIMEOUT", 30, int, "Seconds before gunicorn restarts a worker stuck on a request."),
+    Setting("ACCESS_LOG", "-", str, "Where gunicorn writes the access log (`-`: stdout)."),
+    Setting("ERROR_LOG", "-", str, "Where gunicorn writes errors and app logs (`-`: stderr)."),
+    Setting("LOG_LEVEL", "info", str, "gunicorn's log level (`debug`, `info`, `warning`, …)."),
 )
 PREFIX = "TALASH_"
 
@@ -39,5 +53,14 @@ def load(overrides: dict | None = None) -> dict:
         except ValueError:
             raise SystemExit(f"talash: {PREFIX}{s.name}={raw!r} is not a valid "
                              f"{s.kind.__name__}; unset it or fix its value") from None
+        if s.kind is int and config[s.name] < s.minimum:
+            raise SystemExit(f"talash: {PREFIX}{s.name}={raw!r} must be {s.minimum} or more; "
+                             "unset it or fix its value")
     config.update(overrides or {})
     return config
+
+
+def cors_origins(value: str) -> list[str]:
+    """``TALASH_CORS_ORIGINS`` as a list: ``["*"]``, named origins, or none."""
+    origins = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+    return ["*"] if "*" in origins else origins

@@ -1,27 +1,46 @@
-"""One JSON error shape for the API, plain HTML pages for people, and no tracebacks shown."""
+"""One JSON error shape for the API, plain HTML pages for people, and no tracebacks shown.
 
-from flask import jsonify, render_template, request
+Every 4xx and 5xx from the API is ``{"error": {"code": ..., "message": ...}}``; the search
+page (``/``) shows the same message as HTML with the search box, so the reader can go on.
+"""
+
+from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.errors import IndexCorrupt, IndexMissing, QueryError, ReindexNeeded
 
+PAGE_PATHS = ("/",)
+
 
 class ApiError(Exception):
+    """A request we refuse with ``status``; ``message`` says what to send instead."""
+
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
 
-def _wants_json() -> bool:
-    return request.path != "/"
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
 
 
-def _respond(status: int, code: str, message: str):
-    if _wants_json():
-        response = jsonify({"error": {"code": code, "message": message}})
-        response.status_code = status
-        return response
-    return render_template("error.html", status=status, message=message), status
+def _respond(status: int, code: str, message: str, headers=None):
+    if request.path in PAGE_PATHS:
+        response = make_response(render_template("error.html", status=status, message=message,
+                                                 q=request.args.get("q", "")))
+    else:
+        response = jsonify(error_body(code, message))
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in headers or ():
+        response.headers[name] = value
+    return response
+
+
+HTTP_MESSAGES = {
+    404: "not found: the API answers GET /search?q=…, GET /healthz and GET /openapi.json",
+    405: "method not allowed: use GET",
+}
 
 
 def register(app):
@@ -37,12 +56,16 @@ def register(app):
     @app.errorhandler(IndexCorrupt)
     @app.errorhandler(ReindexNeeded)
     def index_unavailable(exc):
+        app.logger.error("index unavailable: %s", exc)
         return _respond(503, "index_unavailable", str(exc))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _respond(exc.code or 500, code, exc.description or exc.name)
+        message = HTTP_MESSAGES.get(exc.code) or exc.description or exc.name
+        # 405 must say which methods are allowed; keep the header werkzeug computed.
+        kept = [(k, v) for k, v in exc.get_headers() if k == "Allow"]
+        return _respond(exc.code or 500, code, message, kept)
 
     @app.errorhandler(Exception)
     def unexpected(exc):

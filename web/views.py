@@ -1,12 +1,25 @@
-"""The search page (``/``), the JSON API (``/search``) and the health check (``/healthz``)."""
+"""The search page (``/``), the JSON API (``/search``), ``/healthz`` and ``/openapi.json``."""
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, make_response, render_template
 
 from search.errors import TalashError
 from search.querying import FILTER_FIELDS, Searcher
-from web.errors import ApiError
+from web.errors import error_body
+from web.headers import cache_tag, cacheable, is_fresh, not_modified
+from web.params import search_args
 
 bp = Blueprint("talash", __name__)
+
+# The API's stable fields, in order; anything else the engine returns stays internal.
+RESULT_FIELDS = ("query", "total", "page", "per_page", "took_ms", "mode", "suggestion",
+                 "facets", "results")
+HIT_FIELDS = ("id", "title", "url", "date", "site", "category", "lang", "score", "snippet")
+OPTIONAL_HIT_FIELDS = ("matched",)
+OPENAPI = Path(__file__).with_name("openapi.json")
 
 
 def get_searcher() -> Searcher:
@@ -18,45 +31,42 @@ def get_searcher() -> Searcher:
     return searcher
 
 
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, "bad_request", f"{name} must be a whole number, got {raw!r}") from None
+def public_hit(hit: dict) -> dict:
+    out = {k: hit.get(k) for k in HIT_FIELDS}
+    out.update({k: hit[k] for k in OPTIONAL_HIT_FIELDS if hit.get(k)})
+    return out
 
 
-def search_args() -> dict:
-    """The request's search parameters, validated and clamped in one place."""
-    config = current_app.config
-    page = _int_arg("page", 1)
-    if page < 1:
-        raise ApiError(400, "bad_request", "page must be 1 or more")
-    per_page = max(1, min(_int_arg("per_page", config["DEFAULT_PER_PAGE"]),
-                          config["MAX_PER_PAGE"]))
-    sort = request.args.get("sort", "relevance") or "relevance"
-    if sort not in ("relevance", "date"):
-        raise ApiError(400, "bad_request", f"sort must be 'relevance' or 'date', got {sort!r}")
-    filters = {f: request.args[f] for f in FILTER_FIELDS if request.args.get(f)}
-    return {"q": request.args.get("q", ""), "page": page, "per_page": per_page, "sort": sort,
-            **filters}
+def public_result(result: dict) -> dict:
+    """The engine's answer cut to the documented fields, in the documented order."""
+    out = {k: result.get(k) for k in RESULT_FIELDS}
+    out["results"] = [public_hit(h) for h in result["results"]]
+    return out
+
+
+def _answer(args: dict, search_needed: bool, render):
+    """Search with ``args`` unless the client's copy is current (then 304), and render."""
+    searcher = get_searcher()
+    tag = cache_tag(searcher.generation, args)
+    if is_fresh(tag):
+        return not_modified(tag)
+    result = searcher.search(**args) if search_needed else None
+    if result is not None:  # a reindex may have landed between the two looks
+        tag = cache_tag(result["generation"], args)
+    return cacheable(make_response(render(result)), tag)
 
 
 @bp.get("/search")
 def search_api():
-    args = search_args()
-    result = get_searcher().search(**args)
-    result.pop("generation", None)
-    return jsonify(result)
+    return _answer(search_args(), True, lambda result: jsonify(public_result(result)))
 
 
 @bp.get("/")
 def page():
     args = search_args()
-    result = get_searcher().search(**args) if args["q"] else None
-    return render_template("index.html", args=args, result=result)
+    filters = {f: args[f] for f in FILTER_FIELDS if f in args}
+    return _answer(args, bool(args["q"].strip() or filters), lambda result: render_template(
+        "index.html", args=args, result=result, filters=filters))
 
 
 @bp.get("/healthz")
@@ -66,8 +76,30 @@ def healthz():
         body = {"status": "ok", "generation": searcher.generation,
                 "documents": searcher.doc_count()}
     except TalashError as exc:
-        response = jsonify({"status": "unavailable", "error": str(exc)})
+        current_app.logger.error("health check failed: %s", exc)
+        body = {"status": "unavailable", **error_body("index_unavailable", str(exc))}
+        response = jsonify(body)
         response.status_code = 503
-        return response
-    g.healthy = True
-    return jsonify(body)
+    else:
+        response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@cache
+def _openapi_text() -> str:
+    return OPENAPI.read_text(encoding="utf-8")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI document, with this server's limits filled in."""
+    spec = json.loads(_openapi_text())
+    config = current_app.config
+    per_page = spec["components"]["parameters"]["per_page"]["schema"]
+    per_page["default"] = config["DEFAULT_PER_PAGE"]
+    spec["components"]["schemas"]["SearchResponse"]["properties"]["per_page"]["maximum"] = (
+        config["MAX_PER_PAGE"])
+    response = jsonify(spec)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,48 @@
+"""A request's search parameters, read, validated and clamped in one place (page and API alike)."""
+
+from flask import current_app, request
+
+from search.querying import FILTER_FIELDS
+from web.errors import ApiError
+
+SORTS = ("relevance", "date")
+# Every query parameter /search and / understand; /openapi.json documents exactly these.
+PARAMS = ("q", "page", "per_page", "sort", *FILTER_FIELDS)
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    # ASCII digits only: int() would also take "١٢" or "1_000", which no form sends.
+    sign, digits = (raw[0], raw[1:]) if raw[0] in "+-" else ("", raw)
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
+        raise ApiError(400, "bad_request",
+                       f"{name} must be a whole number such as 1 or 20, got {raw[:40]!r}")
+    return int(sign + digits)
+
+
+def search_args() -> dict:
+    """The request's search parameters: ``page`` checked, ``per_page`` clamped, filters kept.
+
+    Raises ApiError (400) with a message that says what to send instead.
+    """
+    config = current_app.config
+    page = _int_arg("page", 1)
+    if page < 1:
+        raise ApiError(400, "bad_request", "page must be 1 or more; the first page is 1")
+    per_page = max(1, min(_int_arg("per_page", config["DEFAULT_PER_PAGE"]),
+                          config["MAX_PER_PAGE"]))
+    if (page - 1) * per_page >= config["MAX_RESULTS"]:
+        last = max(1, config["MAX_RESULTS"] // per_page)
+        raise ApiError(400, "bad_request",
+                       f"page {page} is too deep: results stop at number "
+                       f"{config['MAX_RESULTS']} (page {last} at per_page={per_page}); "
+                       "narrow the query or add a filter instead")
+    sort = request.args.get("sort", "").strip() or "relevance"
+    if sort not in SORTS:
+        raise ApiError(400, "bad_request",
+                       f"sort must be 'relevance' or 'date', got {sort[:40]!r}")
+    filters = {f: request.args[f].strip() for f in FILTER_FIELDS if request.args.get(f, "").strip()}
+    return {"q": request.args.get("q", ""), "page": page, "per_page": per_page, "sort": sort,
+            **filters}
