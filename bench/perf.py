@@ -96,10 +96,11 @@ def child_build(engine: peers.Engine, corpus_path: str, workdir: str) -> dict:
     docs = list(corpus.read_jsonl(Path(corpus_path)))
     gc.collect()
     loaded = rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     engine.build(docs, Path(workdir))
     seconds = time.perf_counter() - started
-    return {"docs": len(docs), "seconds": seconds, "size_bytes": dir_size(Path(workdir)),
+    return {"docs": len(docs), "seconds": seconds, "cpu_s": time.process_time() - cpu,
+            "size_bytes": dir_size(Path(workdir)),
             "peak_rss_mb": peak_rss_mb(), "loaded_rss_mb": loaded, "version": engine.version(),
             "notes": engine.notes}
 
@@ -109,14 +110,14 @@ def child_queries(engine: peers.Engine, order: list, warmup: list) -> dict:
         run_query(engine, kind, text)
     latencies: dict[str, list[float]] = {}
     empty: dict[str, int] = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for kind, text in order:
         t = time.perf_counter()
         ids = run_query(engine, kind, text)
         latencies.setdefault(kind, []).append((time.perf_counter() - t) * 1e3)
         empty[kind] = empty.get(kind, 0) + (not ids)
-    return {"seconds": time.perf_counter() - started, "latencies_ms": latencies, "empty": empty,
-            "peak_rss_mb": peak_rss_mb()}
+    return {"seconds": time.perf_counter() - started, "cpu_s": time.process_time() - cpu,
+            "latencies_ms": latencies, "empty": empty, "peak_rss_mb": peak_rss_mb()}
 
 
 def child_main(engine_name: str) -> int:
@@ -248,7 +249,10 @@ def parse_args(argv=None):
     p.add_argument("--profile", choices=("query", "index"))
     p.add_argument("--kind", choices=corpus.KINDS, help="--profile query: only this kind")
     p.add_argument("--corpus", default="news", help="--profile: news or synthetic")
+    p.add_argument("--index", type=Path, help="--profile query: an existing talash index")
     p.add_argument("--profiler", choices=("pyinstrument", "cprofile", "both"), default="both")
+    p.add_argument("--report-from", type=Path, metavar="RAW_JSON",
+                   help="only write the report again from a run's raw figures")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -269,18 +273,39 @@ def main(argv=None) -> int:
     from bench import perf_report
 
     args.docs = args.docs or DEFAULT_DOCS
+    if args.report_from:
+        return report_again(args)
     started = datetime.now(UTC)
     env = perf_report.environment()
     results = [measure_corpus(name, path, args) for name, path in corpora(args)]
     env["load_after"] = os.getloadavg()
+    raw = corpus.WORK / f"perf-{started:%Y%m%dT%H%M%S}.json"
+    settings = {k: getattr(args, k) for k in ("seed", "per_kind", "repeat")}
+    raw.write_text(json.dumps({"env": env, "started": started.isoformat(), "args": settings,
+                               "results": results}, ensure_ascii=False), "utf-8")
+    write_report(results, env, args, started, raw)
+    return 0
+
+
+def write_report(results: list[dict], env: dict, args, started: datetime, raw: Path):
+    from bench import perf_report
+
     out = args.out or datasets.REPO_ROOT / "bench" / "results" / f"perf-{started:%Y-%m-%d}.md"
     text = perf_report.render(results, env, args, started)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    raw = corpus.WORK / f"perf-{started:%Y%m%dT%H%M%S}.json"
-    raw.write_text(json.dumps({"env": env, "results": results}, ensure_ascii=False), "utf-8")
     print(text)
     log(f"wrote {out} (raw figures: {raw})")
+
+
+def report_again(args) -> int:
+    """Render the report of an earlier run from its raw JSON (e.g. after a report change)."""
+    raw = json.loads(args.report_from.read_text("utf-8"))
+    for key, value in raw.get("args", {}).items():
+        setattr(args, key, value)
+    started = raw.get("started") or datetime.fromtimestamp(args.report_from.stat().st_mtime, UTC)
+    started = datetime.fromisoformat(started) if isinstance(started, str) else started
+    write_report(raw["results"], raw["env"], args, started, args.report_from)
     return 0
 
 

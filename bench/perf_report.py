@@ -68,8 +68,11 @@ def latency_cells(rounds: list[dict], kind: str | None) -> dict[str, float]:
     return {key: statistics.median(r[key] for r in per_round) for key in per_round[0]}
 
 
-def qps(rounds: list[dict]) -> float:
-    return statistics.median(sum(map(len, r["latencies_ms"].values())) / r["seconds"]
+def qps(rounds: list[dict], clock: str = "seconds") -> float:
+    """Median queries per second (``clock`` "cpu_s": per CPU-second of the worker)."""
+    if not rounds or any(clock not in r for r in rounds):
+        return float("nan")
+    return statistics.median(sum(map(len, r["latencies_ms"].values())) / r[clock]
                              for r in rounds)
 
 
@@ -92,10 +95,11 @@ def summarize(result: dict) -> dict[str, dict]:
         rounds = result["rounds"][engine]
         out[engine] = {
             "build": build, "docs_s": build["docs"] / build["seconds"],
+            "docs_cpu_s": build["docs"] / build["cpu_s"] if "cpu_s" in build else float("nan"),
             "size_mb": build["size_bytes"] / 1e6,
             "all": latency_cells(rounds, None),
             **{kind: latency_cells(rounds, kind) for kind in corpus.KINDS},
-            "qps": qps(rounds),
+            "qps": qps(rounds), "qps_cpu": qps(rounds, "cpu_s"),
             "empty": {k: v / max(1, len(rounds[0]["latencies_ms"].get(k, [])))
                       for k, v in rounds[0]["empty"].items()},
         }
@@ -126,7 +130,9 @@ def header(results: list[dict], env: dict, args, started: datetime) -> list[str]
         "top 10 results",
         f"- method: each engine in its own process; one index build per engine; {args.repeat} "
         "query rounds with engines taking turns in a rotating order; tables show medians over "
-        "rounds; latency is wall time of one call on one thread",
+        "rounds; latency is wall time of one call on one thread; docs/CPU-s and "
+        "queries/CPU-s divide by the worker process's CPU time (all its threads), which other "
+        "jobs on the machine disturb less than wall time",
         "- what a query does: talash `Searcher.search(q, per_page=10)` returns a full page "
         "(all-words match with fallback, snippets, facets); the peers (`bench/peers.py`) return "
         "the ids of an OR of the query's terms in title+body ranked by BM25; phrases use each "
@@ -140,21 +146,24 @@ def corpus_section(result: dict, summary: dict) -> list[str]:
     kinds = ", ".join(f"{corpus.KIND_LABELS[k]} {n}" for k, n in result["queries"].items())
     lines = ["", f"## {result['name']} ({docs:,} documents)", "", f"Queries: {kinds}.", "",
              "### Indexing", "",
-             "| engine | docs/s | index MB | peak RSS MB | RSS over loaded corpus MB |",
-             "|---|---:|---:|---:|---:|"]
+             "| engine | docs/s | docs/CPU-s | index MB | peak RSS MB | "
+             "RSS over loaded corpus MB |",
+             "|---|---:|---:|---:|---:|---:|"]
     for engine, s in summary.items():
         b = s["build"]
-        lines.append(f"| {engine} | {fmt(s['docs_s'])} | {fmt(s['size_mb'])} | "
+        lines.append(f"| {engine} | {fmt(s['docs_s'])} | {fmt(s['docs_cpu_s'])} | "
+                     f"{fmt(s['size_mb'])} | "
                      f"{fmt(b['peak_rss_mb'])} | {fmt(b['peak_rss_mb'] - b['loaded_rss_mb'])} |")
     labels = [corpus.KIND_LABELS[k] for k in corpus.KINDS]
     lines += ["", "### Query latency, in process (ms: p50 / p95 / p99)", "",
-              "| engine | all | " + " | ".join(labels) + " | queries/s | no hits % |",
-              "|---|" + "---:|" * (len(labels) + 3)]
+              "| engine | all | " + " | ".join(labels) +
+              " | queries/s | queries/CPU-s | no hits % |",
+              "|---|" + "---:|" * (len(labels) + 4)]
     for engine, s in summary.items():
         empty = sum(s["empty"].values()) / max(1, len(s["empty"]))
         cells = [triple(s["all"]), *(triple(s[k]) for k in corpus.KINDS)]
         lines.append(f"| {engine} | " + " | ".join(cells) +
-                     f" | {fmt(s['qps'])} | {100 * empty:.0f} |")
+                     f" | {fmt(s['qps'])} | {fmt(s['qps_cpu'])} | {100 * empty:.0f} |")
     return lines + ratio_section(summary) + http_section(result.get("http"))
 
 

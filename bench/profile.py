@@ -2,12 +2,14 @@
 
     python -m bench.perf --profile index [--docs 1000] [--corpus news|synthetic]
     python -m bench.perf --profile query [--docs 2000] [--kind phrase] [--per-kind 100]
+                                         [--index bench/work/perf/synthetic-20000/talash]
 
 ``index`` profiles ``build_index`` over the first N documents; ``query`` profiles
 ``Searcher.search`` over the benchmark's query set against an N-document index (built once and
-kept under ``bench/work/perf/profile/``). Output: pyinstrument's call tree, then cProfile's self
-time summed by area (talash module, Whoosh module, ICU, builtins) and its top functions
-(``--profiler`` picks one of the two; the default shows both).
+kept under ``bench/work/perf/profile/``), or against ``--index``, e.g. one a benchmark run
+built (queries are then drawn from the ``--corpus`` of ``--docs`` documents). Output:
+pyinstrument's call tree, then cProfile's self time summed by area (talash module, Whoosh
+module, ICU, builtins) and its top functions (``--profiler`` picks one; the default shows both).
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def query_index(args, n: int) -> Path:
 def profile_query(args, n: int):
     from search.querying import Searcher
 
-    root = query_index(args, n)
+    root = args.index or query_index(args, n)
     searcher = Searcher(root)
     qs = corpus.query_set(corpus_path(args, n), args.per_kind, args.seed, sample=n)
     kinds = [args.kind] if args.kind else list(corpus.KINDS)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bench import corpus, http_load, peers, perf, perf_report
+from bench import corpus, datasets, http_load, peers, perf, perf_report
 
 # Written for these tests (not from the shared data).
 DOCS = [
@@ -154,3 +154,34 @@ def test_http_load_against_gunicorn(tmp_path):
         assert run["requests"] > 0
         assert run["errors"] == 0
         assert run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
+
+
+@pytest.mark.parametrize(("filename", "func", "expected"), [
+    ("/x/.venv/lib/site-packages/whoosh/matching/mcore.py", "score", "whoosh.matching"),
+    ("/x/.venv/lib/site-packages/whoosh/index.py", "open_dir", "whoosh.index"),
+    ("/repo/search/analysis/normalize.py", "normalize", "talash search.analysis"),
+    ("/repo/search/querying.py", "snippet", "talash search.querying"),
+    ("~", "<method 'following' of 'icu.BreakIterator' objects>", "ICU (C)"),
+    ("~", "<method 'translate' of 'str' objects>", "builtins (C)"),
+    ("/usr/lib/python3.11/json/decoder.py", "decode", "stdlib/other: decoder"),
+], ids=["whoosh-subpackage", "whoosh-module", "analysis", "querying", "icu", "builtin", "stdlib"])
+def test_profile_areas(filename, func, expected):
+    from bench import profile
+
+    assert profile.area(filename, func) == expected
+
+
+def test_profile_query_prints_where_time_goes(tmp_path, capsys):
+    try:
+        corpus.news_path()
+    except datasets.DataMissing as exc:
+        pytest.skip(str(exc))
+    from search.indexing import build_index
+
+    build_index(tmp_path / "index", DOCS)
+    assert perf.main(["--profile", "query", "--index", str(tmp_path / "index"), "--docs", "20",
+                      "--per-kind", "2", "--profiler", "cprofile"]) == 0
+    out = capsys.readouterr().out
+    assert "unprofiled latency" in out
+    assert "self time by area" in out
+    assert "talash search.querying" in out
