@@ -21,8 +21,8 @@ SETTINGS = (
     Setting("INDEX_DIR", "indexes/default", str, "Index directory to serve."),
     Setting("MAX_PER_PAGE", 50, int, "Largest `per_page` a request gets; larger is clamped."),
     Setting("DEFAULT_PER_PAGE", 10, int, "Results per page when a request does not say."),
-    Setting("MAX_RESULTS", 1000, int,
-            "Deepest result a request may page to (`page` × `per_page`); deeper is a 400."),
+    Setting("MAX_PAGE", 1000, int,
+            "Deepest `page` a request may ask for; deeper is a 400 (bounds deep-paging work)."),
     Setting("CORS_ORIGINS", "", str,
             "Comma-separated origins allowed to call the JSON API from a browser (`*` for any); "
             "empty: no CORS headers."),

@@ -42,7 +42,7 @@ def code_version(package_dir: Path) -> str:
     """A short hash of the web package's files: changes whenever a deploy changes the page."""
     digest = hashlib.sha256()
     for path in sorted(package_dir.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".html", ".css", ".js", ".json"}:
+        if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(package_dir).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

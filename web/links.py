@@ -75,7 +75,7 @@ def urdu_date(iso: str) -> str:
 
 def page_numbers(page: int, total: int, per_page: int) -> list[int | None]:
     """Pages to link around ``page``: first, last, two either side; None marks a gap."""
-    last = max(1, -(-min(total, current_app.config["MAX_RESULTS"]) // per_page))
+    last = max(1, min(-(-total // per_page), current_app.config["MAX_PAGE"]))
     shown = sorted({1, last, *range(max(1, page - 2), min(last, page + 2) + 1)})
     out: list[int | None] = []
     for n in shown:

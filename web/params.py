@@ -11,12 +11,13 @@ PARAMS = ("q", "page", "per_page", "sort", *FILTER_FIELDS)
 
 
 def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name, "").strip()
-    if raw == "":
+    raw = request.args.get(name)
+    if raw is None:
         return default
+    raw = raw.strip()
     # ASCII digits only: int() would also take "١٢" or "1_000", which no form sends.
-    sign, digits = (raw[0], raw[1:]) if raw[0] in "+-" else ("", raw)
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 12:
+    sign, digits = (raw[0], raw[1:]) if raw[:1] in ("+", "-") else ("", raw)
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 100):
         raise ApiError(400, "bad_request",
                        f"{name} must be a whole number such as 1 or 20, got {raw[:40]!r}")
     return int(sign + digits)
@@ -33,13 +34,11 @@ def search_args() -> dict:
         raise ApiError(400, "bad_request", "page must be 1 or more; the first page is 1")
     per_page = max(1, min(_int_arg("per_page", config["DEFAULT_PER_PAGE"]),
                           config["MAX_PER_PAGE"]))
-    if (page - 1) * per_page >= config["MAX_RESULTS"]:
-        last = max(1, config["MAX_RESULTS"] // per_page)
+    if page > config["MAX_PAGE"]:
         raise ApiError(400, "bad_request",
-                       f"page {page} is too deep: results stop at number "
-                       f"{config['MAX_RESULTS']} (page {last} at per_page={per_page}); "
+                       f"page must be {config['MAX_PAGE']} or less; to reach results that deep, "
                        "narrow the query or add a filter instead")
-    sort = request.args.get("sort", "").strip() or "relevance"
+    sort = request.args.get("sort", "relevance").strip()
     if sort not in SORTS:
         raise ApiError(400, "bad_request",
                        f"sort must be 'relevance' or 'date', got {sort[:40]!r}")

@@ -96,8 +96,9 @@ def openapi():
     """The OpenAPI document, with this server's limits filled in."""
     spec = json.loads(_openapi_text())
     config = current_app.config
-    per_page = spec["components"]["parameters"]["per_page"]["schema"]
-    per_page["default"] = config["DEFAULT_PER_PAGE"]
+    parameters = spec["components"]["parameters"]
+    parameters["per_page"]["schema"]["default"] = config["DEFAULT_PER_PAGE"]
+    parameters["page"]["schema"]["maximum"] = config["MAX_PAGE"]
     spec["components"]["schemas"]["SearchResponse"]["properties"]["per_page"]["maximum"] = (
         config["MAX_PER_PAGE"])
     response = jsonify(spec)

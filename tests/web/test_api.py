@@ -89,14 +89,17 @@ def test_per_page_is_clamped(client):
     ({"page": "two"}, "page must be a whole number"),
     ({"page": "1.5"}, "page must be a whole number"),
     ({"page": "١"}, "page must be a whole number"),
-    ({"page": "9" * 40}, "page must be a whole number"),
+    ({"page": "9" * 40}, "page must be 1000 or less"),
+    ({"page": "9" * 101}, "page must be a whole number"),
+    ({"page": ""}, "page must be a whole number"),
     ({"page": "0"}, "page must be 1 or more"),
     ({"page": "-3"}, "page must be 1 or more"),
-    ({"page": "101"}, "results stop at number 1000"),
+    ({"page": "1001"}, "page must be 1000 or less"),
     ({"per_page": "many"}, "per_page must be a whole number"),
     ({"sort": "random"}, "sort must be 'relevance' or 'date'"),
-], ids=["word", "fraction", "urdu-digit", "huge", "zero", "negative", "too-deep", "per-page-word",
-        "sort"])
+    ({"sort": ""}, "sort must be 'relevance' or 'date'"),
+], ids=["word", "fraction", "urdu-digit", "huge", "absurd", "empty", "zero", "negative", "too-deep",
+        "per-page-word", "sort", "sort-empty"])
 def test_bad_parameters_get_one_error_shape(client, params, message):
     assert_error(client.get("/search", query_string={"q": "x", **params}), 400, "bad_request",
                  message)
