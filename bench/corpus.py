@@ -207,11 +207,14 @@ class QuerySampler:
         return out
 
 
-def query_set(corpus: Path, per_kind: int, seed: int, sample: int = 3000) -> dict:
-    """Measured queries by kind plus a separate warm-up list, all drawn from ``corpus``."""
+def query_set(corpus: Path, per_kind: int, seed: int, sample: int = 3000,
+              http_per_kind: int = 0) -> dict:
+    """Measured queries by kind, a separate warm-up list and (if asked) a larger set for HTTP
+    load, all drawn from ``corpus``."""
     sampler = QuerySampler(sample_docs(corpus, sample, seed), seed)
     measured = sampler.queries(per_kind)
     warm = sampler.queries(max(2, per_kind // 10))
-    taken = {q for qs in measured.values() for q in qs}
+    http = sampler.queries(http_per_kind) if http_per_kind else None
+    taken = {q for qs in [*measured.values(), *(http or {}).values()] for q in qs}
     warmup = [(k, q) for k, qs in warm.items() for q in qs if q not in taken]
-    return {"seed": seed, "kinds": measured, "warmup": warmup}
+    return {"seed": seed, "kinds": measured, "warmup": warmup, "http": http}

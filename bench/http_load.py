@@ -4,6 +4,7 @@ gunicorn runs with the project's ``gunicorn.conf.py`` (``TALASH_WORKERS``/``TALA
 from the environment are passed through) and ``TALASH_INDEX_DIR`` pointing at the index. wrk
 rotates through the benchmark's queries with a generated Lua script whose ``done`` hook prints
 the figures as JSON. ``/healthz`` under the same load gives the serving stack's ceiling.
+Everything listens on and connects to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ class Gunicorn:
 
     def __init__(self, index_dir: Path, log_path: Path):
         self.port = free_port()
-        self.env = {"PORT": str(self.port), "TALASH_INDEX_DIR": str(index_dir)}
+        address = f"127.0.0.1:{self.port}"
+        self.env = {"PORT": str(self.port), "TALASH_BIND": address,
+                    "TALASH_INDEX_DIR": str(index_dir)}
         self.log_path = log_path
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -171,21 +174,33 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict:
 
 
 def measure(index_dir: Path, qs: dict, args, log) -> dict:
-    """Warm up, then ``args.repeat`` rounds of /search (and /healthz) under wrk."""
+    """``args.repeat`` rounds, each on a freshly started server: a warm-up on queries of its
+    own, then /search and /healthz under wrk. A fresh server per round and enough distinct
+    queries (``qs["http"]``) keep a result cache from answering repeats of an earlier round."""
     work = Path(index_dir).parent
-    search_lua, health_lua = work / "search.lua", work / "healthz.lua"
-    search_lua.write_text(lua_script(search_paths(qs["kinds"], args.seed)), "utf-8")
-    health_lua.write_text(lua_script(["/healthz"]), "utf-8")
-    server = Gunicorn(index_dir, work / "gunicorn.log")
-    result = {"config": serving_config(server.env), "connections": args.connections,
-              "seconds": args.http_seconds, "wrk": wrk_version(), "search": [], "healthz": []}
-    with server:
-        run_wrk(server.url, search_lua, min(WARMUP_SECONDS, args.http_seconds), args.connections)
-        for r in range(args.repeat):
-            search = run_wrk(server.url, search_lua, args.http_seconds, args.connections)
+    scripts = {"warmup": work / "warmup.lua", "search": work / "search.lua",
+               "healthz": work / "healthz.lua"}
+    kinds = qs.get("http") or qs["kinds"]
+    paths = search_paths(kinds, args.seed)
+    warm: dict[str, list[str]] = {}
+    for kind, text in qs.get("warmup") or []:
+        warm.setdefault(kind, []).append(text)
+    scripts["warmup"].write_text(lua_script(search_paths(warm, args.seed) or paths), "utf-8")
+    scripts["search"].write_text(lua_script(paths), "utf-8")
+    scripts["healthz"].write_text(lua_script(["/healthz"]), "utf-8")
+    env = Gunicorn(index_dir, work / "gunicorn.log").env
+    result = {"config": serving_config(env), "connections": args.connections,
+              "seconds": args.http_seconds, "wrk": wrk_version(), "urls": len(paths),
+              "search": [], "healthz": []}
+    for r in range(args.repeat):
+        with Gunicorn(index_dir, work / f"gunicorn-{r + 1}.log") as server:
+            run_wrk(server.url, scripts["warmup"], min(WARMUP_SECONDS, args.http_seconds),
+                    args.connections)
+            search = run_wrk(server.url, scripts["search"], args.http_seconds, args.connections)
             log(f"http round {r + 1}/{args.repeat}: {search['req_s']:.1f} req/s, "
                 f"p99 {search['p99_ms']:.0f} ms, errors {search['errors']}")
             result["search"].append(search)
             seconds = min(HEALTHZ_SECONDS, args.http_seconds)
-            result["healthz"].append(run_wrk(server.url, health_lua, seconds, args.connections))
+            result["healthz"].append(run_wrk(server.url, scripts["healthz"], seconds,
+                                             args.connections))
     return result

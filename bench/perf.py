@@ -182,7 +182,8 @@ def log(msg: str):
 
 def measure_corpus(name: str, path: Path, args) -> dict:
     """Build with every engine, then R rotating query rounds; returns raw figures."""
-    qs = corpus.query_set(path, args.per_kind, args.seed)
+    http_per_kind = 0 if args.no_http or "talash" not in args.engines else args.http_per_kind
+    qs = corpus.query_set(path, args.per_kind, args.seed, http_per_kind=http_per_kind)
     order = [(kind, q) for kind, texts in qs["kinds"].items() for q in texts]
     random.Random(args.seed).shuffle(order)
     out = {"name": name, "path": str(path), "queries": {k: len(v) for k, v in qs["kinds"].items()},
@@ -244,6 +245,8 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--http-seconds", type=int, default=15)
     p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--http-per-kind", type=int, default=600,
+                   help="distinct HTTP queries of each kind (enough that a round rarely repeats)")
     p.add_argument("--no-http", action="store_true")
     p.add_argument("--out", type=Path, help="default bench/results/perf-<date>.md")
     p.add_argument("--profile", choices=("query", "index"))

@@ -195,16 +195,26 @@ def http_summary(http: dict, endpoint: str) -> dict:
     return out
 
 
+def repeats_note(http: dict) -> str:
+    most = max((r["requests"] for r in http["search"]), default=0)
+    if most <= http.get("urls", most):
+        return ""
+    return (f" A round served up to {most:,} requests, so queries repeated within it: a result "
+            "cache would flatter these figures; raise --http-per-kind.")
+
+
 def http_section(http: dict | None) -> list[str]:
     if not http:
         return []
     cfg = http["config"]
     lines = ["", "### HTTP: talash under gunicorn, loaded by wrk on 127.0.0.1", "",
              f"{http['wrk']}, {http['connections']} connections, {http['seconds']} s per round "
-             f"(after a warm-up); gunicorn {metadata.version('gunicorn')} with the project's "
+             f"on a freshly started server (after a 3 s warm-up on other queries), rotating "
+             f"through {http.get('urls', '?')} distinct `/search?q=…&per_page=10` URLs; "
+             f"gunicorn {metadata.version('gunicorn')} with the project's "
              f"gunicorn.conf.py: {cfg['worker_class']}, {cfg['workers']} workers × "
              f"{cfg['threads']} threads. wrk shares the 2 cores with the server. `/healthz` "
-             "under the same load is the serving stack's ceiling.", "",
+             "under the same load is the serving stack's ceiling." + repeats_note(http), "",
              "| endpoint | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for endpoint in ("search", "healthz"):
