@@ -42,31 +42,59 @@ def main():
 @_index_option
 @click.option("--strict", is_flag=True, help="Abort, leaving the live index untouched, if any "
               "record is bad.")
-def reindex(sources, index_dir, strict):
-    """Build a fresh index from SOURCES (JSON Lines files; - reads standard input)."""
-    from search.documents import Rejected, read_sources
-    from search.indexing import build_index
+@click.option("--update", is_flag=True, help="Add new ids, replace changed ones and leave "
+              "unchanged ones alone, instead of rebuilding.")
+@click.option("--prune", is_flag=True, help="With --update: delete ids no longer in SOURCES.")
+@click.option("--keep", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Generations to keep on disk, the live one included.")
+def reindex(sources, index_dir, strict, update, prune, keep):
+    """Build a fresh index from SOURCES, or bring it up to date with --update.
+
+    SOURCES are JSON Lines files (*.jsonl; - reads standard input), CSV files whose header row
+    names the fields (*.csv), and folders of .txt, .md and .html files (one document each, its
+    id the path inside the folder). Bad records are reported and skipped. The new index goes
+    live only when complete; a running server picks it up on its next search.
+    """
+    from search.documents import read_sources
+    from search.indexing import build_index, update_index
     from search.progress import Progress
 
+    if prune and not update:
+        raise click.UsageError("--prune works with --update; a full reindex already drops "
+                               "the ids that are not in SOURCES.")
     items = read_sources(sources)
-    if strict:
-        items = _strict(items)
+    with Progress("updating" if update else "indexing") as progress:
+        def report(bad):
+            progress.write(f"rejected {bad}")
 
-    def report(bad: Rejected):
-        click.echo(f"rejected {bad}", err=True)
-
-    with Progress("indexing") as progress:
-        summary = build_index(index_dir, items, progress=progress.update, on_reject=report)
+        if strict:
+            items = _strict(items, report)
+        args = dict(progress=progress.update, on_reject=report, keep=keep)
+        if update:
+            summary = update_index(index_dir, items, prune=prune, **args)
+        else:
+            summary = build_index(index_dir, items, **args)
     click.echo(summary.line())
 
 
-def _strict(items):
+def _strict(items, report):
+    """Pass the good records on; at the first bad one, read the rest only to list every bad
+    record (reading is fast, indexing is not), then abort before anything goes live."""
     from search.documents import Rejected
 
+    items = iter(items)
     for item in items:
         if isinstance(item, Rejected):
-            raise BadRecords(f"{item}; nothing was changed (--strict). Fix the record or "
-                             "drop --strict to index the good ones.")
+            report(item)
+            more = 0
+            for rest in items:
+                if isinstance(rest, Rejected):
+                    report(rest)
+                    more += 1
+            also = f" and {more} more (listed above)" if more else ""
+            raise BadRecords(f"{item}{also}; nothing was changed (--strict). Fix the "
+                             f"record{'s' if more else ''} or drop --strict to index the "
+                             "good ones.")
         yield item
 
 

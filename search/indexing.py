@@ -1,193 +1,227 @@
-"""Build and open talash indexes.
+"""Build and update talash indexes, one generation at a time (see ``search.generations``).
 
-An index directory holds generations: ``gen-<stamp>/`` folders, each a complete Whoosh index
-with a ``talash.json`` beside it, and a ``CURRENT`` file naming the live one. A rebuild writes
-a new generation next to the live one and only then replaces ``CURRENT`` (an atomic rename),
-so searches never see a half-built index and a failed rebuild leaves the old one serving.
+``build_index`` writes a fresh generation from the documents. ``update_index`` compares the
+documents with the live generation by id and content hash (stored in the ``hash`` field):
+new ids are added, changed ones replaced, unchanged ones left alone without being analyzed
+again, and with ``prune`` ids absent from the sources are deleted. An update works on a copy
+of the live generation (hard links, so it costs little) and switches to it like a rebuild, so
+readers never see a half-applied update; when nothing changed, nothing is written at all.
 """
 
-import fcntl
-import json
-import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from search.analysis.analyzers import ANALYZER_VERSION
 from search.documents import Document, Rejected, from_record
-from search.errors import IndexCorrupt, IndexMissing, ReindexNeeded, ReindexRunning
+from search.errors import IndexMissing, SourceError
+from search.generations import (
+    CURRENT,
+    KEEP_GENERATIONS,
+    META,
+    ReindexLock,
+    copy_generation,
+    dir_size,
+    finish,
+    live_generation,
+    new_generation,
+    open_live,
+    remove_unfinished,
+)
 from search.schema import build_schema, index_fields
 
-CURRENT = "CURRENT"
-META = "talash.json"
-LOCK = ".reindex.lock"
-KEEP_GENERATIONS = 2
+# Whoosh buffers postings in memory up to this size before writing a run to disk.
+WRITER_LIMIT_MB = 256
 
 
 @dataclass
 class BuildSummary:
     generation: str = ""
-    indexed: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     seconds: float = 0.0
     size_bytes: int = 0
+    incremental: bool = False
+    switched: bool = False
+
+    @property
+    def indexed(self) -> int:
+        """Documents analyzed and written in this run."""
+        return self.added + self.updated
 
     @property
     def docs_per_second(self) -> float:
-        return self.indexed / self.seconds if self.seconds else 0.0
+        """Good documents read per second (an update's unchanged ones count: it read them)."""
+        done = self.indexed + self.unchanged
+        return done / self.seconds if self.seconds else 0.0
 
     def line(self) -> str:
-        return (f"indexed {self.indexed} documents, rejected {len(self.rejected)}, "
-                f"in {self.seconds:.1f} s ({self.docs_per_second:.0f} docs/s), "
-                f"index {self.size_bytes / 1e6:.1f} MB, generation {self.generation}")
+        if self.incremental:
+            counts = (f"added {self.added}, updated {self.updated}, unchanged "
+                      f"{self.unchanged}, deleted {self.deleted}, rejected {len(self.rejected)}")
+        else:
+            counts = f"indexed {self.indexed} documents, rejected {len(self.rejected)}"
+        live = "" if self.switched else " (nothing changed, still live)"
+        return (f"{counts}, in {self.seconds:.1f} s ({self.docs_per_second:.0f} docs/s), "
+                f"index {self.size_bytes / 1e6:.1f} MB, generation {self.generation}{live}")
 
 
-def live_generation(root: Path) -> Path:
-    """The folder of the live generation; raises IndexMissing / ReindexNeeded."""
-    root = Path(root)
-    try:
-        name = (root / CURRENT).read_text("utf-8").strip()
-    except FileNotFoundError:
-        raise IndexMissing(
-            f"no index at {root}. Build one with: talash reindex SOURCE --index {root}"
-        ) from None
-    gen = root / name
-    try:
-        meta = json.loads((gen / META).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(
-            f"index generation {gen} is damaged ({exc}). Rebuild it with: "
-            f"talash reindex SOURCE --index {root}"
-        ) from None
-    if meta.get("analyzer_version") != ANALYZER_VERSION:
-        raise ReindexNeeded(
-            f"the index at {root} was built by analyzer version "
-            f"{meta.get('analyzer_version')!r}, this talash uses {ANALYZER_VERSION!r}: "
-            f"reindex needed (talash reindex SOURCE --index {root})"
-        )
-    return gen
+Progress = Callable[[int], None] | None
+OnReject = Callable[[Rejected], None] | None
 
 
-def open_live(root: Path):
-    """Open the live generation read-only; returns ``(whoosh_index, generation_name)``."""
-    gen = live_generation(root)
-    try:
-        return whoosh_index.open_dir(str(gen)), gen.name
-    except Exception as exc:  # whoosh raises many kinds on damaged files
-        raise IndexCorrupt(
-            f"cannot open index generation {gen}: {exc}. Rebuild it with: "
-            f"talash reindex SOURCE --index {root}"
-        ) from None
-
-
-class _ReindexLock:
-    """An exclusive, non-blocking lock on the index directory; released by the OS on a crash."""
-
-    def __init__(self, root: Path):
-        self.path = root / LOCK
-
-    def __enter__(self):
-        self.handle = open(self.path, "a+")  # noqa: SIM115
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.handle.seek(0)
-            holder = self.handle.read().strip() or "another process"
-            self.handle.close()
-            raise ReindexRunning(
-                f"a reindex of {self.path.parent} is already running ({holder}); "
-                "wait for it to finish, then run this one again"
-            ) from None
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%H:%M:%S} UTC")
-        self.handle.flush()
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
-
-
-def _new_generation_name() -> str:
-    return f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
-
-
-def _dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def build_index(root: Path, docs: Iterable, progress: Callable[[int], None] | None = None,
-                on_reject: Callable[[Rejected], None] | None = None) -> BuildSummary:
+def build_index(root: Path, docs: Iterable, progress: Progress = None,
+                on_reject: OnReject = None, keep: int = KEEP_GENERATIONS) -> BuildSummary:
     """Build a new generation from ``docs`` (Documents, Rejected, or plain dicts) and make it
-    live. Rejected records are collected in the summary and passed to ``on_reject``."""
+    live, keeping the newest ``keep`` generations. Rejected records are collected in the
+    summary and passed to ``on_reject``. Any exception leaves the live generation as it was."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
     summary = BuildSummary()
-    with _ReindexLock(root):
-        _remove_unfinished(root)
-        gen = root / _new_generation_name()
-        gen.mkdir()
-        ix = whoosh_index.create_in(str(gen), build_schema())
-        writer = ix.writer(limitmb=256)
-        try:
-            for number, item in enumerate(docs, start=1):
-                if isinstance(item, dict):
-                    item = from_record(item, "<records>", number)
-                if isinstance(item, Rejected):
-                    summary.rejected.append(item)
-                    if on_reject:
-                        on_reject(item)
-                    continue
-                writer.add_document(**index_fields(item))
-                summary.indexed += 1
-                if progress:
-                    progress(summary.indexed)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            shutil.rmtree(gen, ignore_errors=True)
-            raise
-        meta = {"analyzer_version": ANALYZER_VERSION, "documents": summary.indexed,
-                "created": datetime.now(UTC).isoformat()}
-        (gen / META).write_text(json.dumps(meta), "utf-8")
-        _switch(root, gen.name)
-        _clean_old(root, keep=KEEP_GENERATIONS)
-    summary.generation = gen.name
+    started = time.monotonic()
+    with ReindexLock(root):
+        remove_unfinished(root)
+        _build(root, _documents(docs, summary, on_reject), summary, progress, keep)
     summary.seconds = time.monotonic() - started
-    summary.size_bytes = _dir_size(gen)
     return summary
 
 
-def _switch(root: Path, name: str):
-    tmp = root / f".{CURRENT}.{os.getpid()}"
-    tmp.write_text(name + "\n", "utf-8")
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, root / CURRENT)
+def update_index(root: Path, docs: Iterable, prune: bool = False, progress: Progress = None,
+                 on_reject: OnReject = None, keep: int = KEEP_GENERATIONS) -> BuildSummary:
+    """Bring the live generation in line with ``docs``: add new ids, replace changed ones,
+    leave unchanged ones alone and, with ``prune``, delete ids that ``docs`` no longer hold
+    (an id whose record was rejected this time is kept). Without a live index, builds one."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    summary = BuildSummary(incremental=True)
+    started = time.monotonic()
+    with ReindexLock(root):
+        remove_unfinished(root)
+        try:
+            live = live_generation(root)
+        except IndexMissing:
+            live = None
+        items = _documents(docs, summary, on_reject)
+        if live is None:
+            _build(root, items, summary, progress, keep)
+        else:
+            _update(root, live, items, summary, progress, keep, prune)
+    summary.seconds = time.monotonic() - started
+    return summary
 
 
-def _generations(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob("gen-*") if p.is_dir())
+def _documents(docs: Iterable, summary: BuildSummary, on_reject: OnReject) -> Iterator[Document]:
+    """The good documents of ``docs``; the rejected ones go to the summary and ``on_reject``."""
+    for number, item in enumerate(docs, start=1):
+        if isinstance(item, dict):
+            item = from_record(item, "<records>", number)
+        if isinstance(item, Rejected):
+            summary.rejected.append(item)
+            if on_reject:
+                on_reject(item)
+            continue
+        yield item
 
 
-def _remove_unfinished(root: Path):
-    """Generations without metadata are leftovers of a crashed rebuild (we hold the lock)."""
-    for gen in _generations(root):
-        if not (gen / META).exists():
-            shutil.rmtree(gen, ignore_errors=True)
-
-
-def _clean_old(root: Path, keep: int):
-    live = (root / CURRENT).read_text("utf-8").strip()
-    old = [g for g in _generations(root) if g.name != live]
-    for gen in old[: max(0, len(old) - (keep - 1))]:
+def _build(root: Path, docs: Iterator[Document], summary: BuildSummary, progress: Progress,
+           keep: int):
+    gen = new_generation(root)
+    writer = None
+    try:
+        writer = whoosh_index.create_in(str(gen), build_schema()).writer(
+            limitmb=WRITER_LIMIT_MB)
+        for doc in docs:
+            writer.add_document(**index_fields(doc))
+            summary.added += 1
+            if progress:
+                progress(summary.added)
+        _refuse_empty(summary)
+        writer.commit()
+    except BaseException:
+        if writer is not None:
+            writer.cancel()
         shutil.rmtree(gen, ignore_errors=True)
+        raise
+    finish(root, gen, summary.added, keep)
+    _switched(summary, gen)
+
+
+def _update(root: Path, live: Path, docs: Iterator[Document], summary: BuildSummary,
+            progress: Progress, keep: int, prune: bool):
+    known = _stored_hashes(live)
+    seen: set[str] = set()
+    gen = writer = None
+    try:
+        for doc in docs:
+            seen.add(doc.id)
+            old = known.get(doc.id)
+            if old == doc.content_hash():
+                summary.unchanged += 1
+            else:
+                if writer is None:
+                    gen, writer = _open_copy(root, live)
+                if old is None:
+                    writer.add_document(**index_fields(doc))
+                    summary.added += 1
+                else:
+                    writer.update_document(**index_fields(doc))
+                    summary.updated += 1
+            if progress:
+                progress(summary.indexed + summary.unchanged)
+        _refuse_empty(summary)
+        if prune:
+            seen.update(r.id for r in summary.rejected if r.id)
+            for doc_id in sorted(known.keys() - seen):
+                if writer is None:
+                    gen, writer = _open_copy(root, live)
+                writer.delete_by_term("id", doc_id)
+                summary.deleted += 1
+        if writer is None:  # nothing changed: the live generation stays, untouched
+            summary.generation, summary.size_bytes = live.name, dir_size(live)
+            return
+        writer.commit()
+    except BaseException:
+        if writer is not None:
+            writer.cancel()
+        if gen is not None:
+            shutil.rmtree(gen, ignore_errors=True)
+        raise
+    documents = whoosh_index.open_dir(str(gen)).doc_count()
+    finish(root, gen, documents, keep, updated_from=live.name)
+    _switched(summary, gen)
+
+
+def _stored_hashes(live: Path) -> dict[str, str]:
+    """``id -> content hash`` of every document in a generation."""
+    ix = whoosh_index.open_dir(str(live))
+    try:
+        with ix.reader() as reader:
+            return {f["id"]: f.get("hash", "") for f in reader.all_stored_fields()}
+    finally:
+        ix.close()
+
+
+def _open_copy(root: Path, live: Path):
+    gen = copy_generation(root, live)
+    return gen, whoosh_index.open_dir(str(gen)).writer(limitmb=WRITER_LIMIT_MB)
+
+
+def _refuse_empty(summary: BuildSummary):
+    # An empty or wholly broken source must not replace, or prune away, a good index.
+    if summary.indexed + summary.unchanged == 0:
+        raise SourceError(
+            f"no document in the sources could be indexed ({len(summary.rejected)} rejected); "
+            "the live index was left as it was. Fix the sources and run again.")
+
+
+def _switched(summary: BuildSummary, gen: Path):
+    summary.generation, summary.switched, summary.size_bytes = gen.name, True, dir_size(gen)
 
 
 def document_count(root: Path) -> int:
@@ -198,4 +232,5 @@ def document_count(root: Path) -> int:
         ix.close()
 
 
-__all__ = ["build_index", "open_live", "live_generation", "BuildSummary", "Document"]
+__all__ = ["build_index", "update_index", "open_live", "live_generation", "BuildSummary",
+           "Document", "CURRENT", "META", "KEEP_GENERATIONS", "ReindexLock"]

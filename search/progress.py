@@ -36,6 +36,13 @@ class Progress:
                 self.last = now
         self.done = done
 
+    def write(self, message: str):
+        """Print a message (a rejected record, say) without breaking the bar."""
+        if self.bar is not None:
+            self.bar.write(message, file=self.stream)
+        else:
+            print(message, file=self.stream, flush=True)
+
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.close()
