@@ -23,12 +23,12 @@ from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 
 # Bump when any change alters the terms of existing text: indexes record it and refuse to
 # open under another version ("reindex needed").
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 FIELDS = ("strict", "loose", "join", "stem", "xkey")
-KEY_PREFIX = {"ur": "u", "en": "l"}
-QUERY_KEY_PREFIX = {"ur": "l", "en": "u"}
-MIN_KEY_LEN = 3
+KEY_PREFIX = crossscript.KEY_PREFIX
+QUERY_KEY_PREFIX = crossscript.QUERY_KEY_PREFIX
+MIN_KEY_LEN = crossscript.MIN_KEY_LEN
 
 # Joins the parts of a text that several fields index as one (title and body): the tokens of
 # each part are reused and the parts are kept apart by a sentence gap.
@@ -95,6 +95,9 @@ def terms(field: str, toks: list[Tok], query: bool = False):
     if field == "join":
         yield from _join_terms(toks)
         return
+    if field == "xkey":
+        yield from crossscript.xkey_terms(toks, query)
+        return
     for t in toks:
         term = filters.strict(t.text, t.script)
         if field == "strict":
@@ -105,19 +108,8 @@ def terms(field: str, toks: list[Tok], query: bool = False):
         elif field == "stem":
             if t.script == "en":
                 yield filters.s_stem(term), t.pos, t.start, t.end
-        elif field == "xkey":
-            k = crossscript.key(term, t.script)
-            if k:
-                prefix = (QUERY_KEY_PREFIX if query else KEY_PREFIX)[t.script]
-                yield prefix + k, t.pos, t.start, t.end
         else:
             raise ValueError(f"unknown field rule {field!r}; expected one of {FIELDS}")
-    if field == "xkey":
-        prefix = (QUERY_KEY_PREFIX if query else KEY_PREFIX)["ur"]
-        for term, pos, start, end in _join_terms(toks):
-            k = crossscript.urdu_key(term)
-            if len(k) >= MIN_KEY_LEN:
-                yield prefix + k, pos, start, end
 
 
 def _join_terms(toks: list[Tok]):

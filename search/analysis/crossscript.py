@@ -2,87 +2,292 @@
 
 Vowels are what Roman Urdu spells least consistently and Urdu script mostly leaves out, so both
 sides are reduced to a string of consonant classes: ``blinken`` and ``بلنکن`` both become
-``blnkn``. Keys only ever match across scripts (the analyzer prefixes them with the script), as
-within Urdu they would merge words that differ (سورت, صورت).
+``blnkn``. Keys only ever match across scripts: the index prefixes a key with its script
+(``u`` Urdu, ``l`` Latin) and a query word takes the *other* script's prefix, as within Urdu
+the key would merge words that differ (سورت, صورت).
+
+Where one spelling has two common readings a word gets up to ``MAX_KEYS`` keys, the plain
+reading first: ڑ is romanized both ``r`` and ``d`` (larki, ladki); an English ``x`` is written
+کس or گز (tax ٹیکس, Alexander الیگزینڈر); English ``s`` + consonant takes a prothetic alef
+in Urdu (school اسکول, smog اسموگ or سموگ); a final English ``s`` is often ز (champions
+چیمپئنز). Each rule was kept only if it raised key recall on the tuning half of the
+transliteration pairs (``bench/crossscript.py``) or is needed by an English name the spec lists.
+
+Adjacent words of one script also get the key of the two joined, so ``islamabad`` meets
+``اسلام آباد`` and ``bilawal bhutto`` meets ``بلاول بھٹو`` although both keys of the latter
+are too short (under ``MIN_KEY_LEN``) to be looked up alone. The query side asks for
+``word_query_terms``, ``pair_query_terms`` and, in longer queries, ``short_query_terms``;
+``find`` tells which document form a query word matched, for the reader.
 """
 
+import itertools
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
-_UR_CLASSES = str.maketrans({
+from search.analysis import filters
+
+MIN_KEY_LEN = 3  # shorter keys (bl, bt, xn) match too much to be looked up alone
+MAX_KEYS = 4
+KEY_PREFIX = {"ur": "u", "en": "l"}
+QUERY_KEY_PREFIX = {"ur": "l", "en": "u"}
+
+# --- Urdu side ---------------------------------------------------------------------------
+
+_RH = "\ufdd0"  # ڑھ, marked with a noncharacter until it is expanded
+_UR_CLASSES = {
     **dict.fromkeys("تٹطۃ", "t"), **dict.fromkeys("دڈ", "d"), **dict.fromkeys("سصث", "s"),
     **dict.fromkeys("زذضظژ", "z"), **dict.fromkeys("کق", "k"), **dict.fromkeys("گغ", "g"),
-    **dict.fromkeys("حہ", "h"), "خ": "x", "ش": "S", "چ": "c", **dict.fromkeys("رڑ", "r"),
+    **dict.fromkeys("حہ", "h"), "خ": "x", "ش": "S", "چ": "c", "ر": "r",
+    "ڑ": "R", _RH: "Q",  # r or d, rh or d: expanded below
     **dict.fromkeys("نں", "n"), "ب": "b", "پ": "p", "ج": "j", "ف": "f", "ل": "l", "م": "m",
-    "ء": None, **dict.fromkeys("اآأوؤیےئۓع", None),
-})
+}
 _UR_INITIAL = {"ا": "A", "آ": "A", "أ": "A", "ع": "A", "و": "w", "ی": "y"}
-_UR_FINAL_HEH = "ہۂ"
-
-_LATIN_FIRST = (
-    (re.compile(r"x"), "ks"),
-    (re.compile(r"ck"), "k"),
-    (re.compile(r"c(?![h])(?=[eiy])"), "s"),
-    (re.compile(r"c(?![h])"), "k"),
-)
-_LATIN_DIGRAPHS = re.compile(r"kh|gh|sh|ch|zh|ph|q|v")
-_DIGRAPH_KEYS = {"kh": "x", "gh": "g", "sh": "S", "ch": "c", "zh": "z", "ph": "f", "q": "k",
-                 "v": "w"}
-_SILENT_H = re.compile(r"(?<=[bpdtjgkcrlmn])h|h$")
-_NOT_LATIN = re.compile(r"[^a-z]")
-_REPEATS = re.compile(r"(.)\1+")
+_UR_READINGS = {"R": ("r", "d"), "Q": ("rh", "d")}
+# Roman Urdu spells کھ and خ alike (kh), and پھ and ف alike (ph); ڑھ is parh or padh, and a
+# final one par(h) or pad(h); ھ after ن م ل is heard as h (انھیں = انہیں, unhen); every other
+# ھ only marks aspiration, which Roman Urdu often drops.
+_UR_ASPIRATES = tuple((re.compile(pattern), repl) for pattern, repl in (
+    ("کھ", "خ"), ("پھ", "ف"), ("ڑھ$", "ڑ"), ("ڑھ", _RH), ("(?<=[نمل])ھ", "ہ"), ("ھ", "")))
 
 
-def urdu_key(word: str) -> str:
-    """The key of a strictly normalized Urdu word.
+@lru_cache(maxsize=1 << 16)
+def urdu_keys(word: str) -> tuple[str, ...]:
+    """The keys of a strictly normalized Urdu word, plain reading first.
 
-    >>> urdu_key("بلنکن"), urdu_key("اینٹونی"), urdu_key("بھٹو")
-    ('blnkn', 'Antn', 'bt')
+    >>> urdu_keys("بلنکن"), urdu_keys("اینٹونی"), urdu_keys("بھٹو"), urdu_keys("لڑکی")
+    (('blnkn',), ('Antn',), ('bt',), ('lrk', 'ldk'))
     """
-    word = word.replace("ھ", "")
-    if word and word[-1] in _UR_FINAL_HEH:
-        word = word[:-1]
+    for pattern, repl in _UR_ASPIRATES:
+        word = pattern.sub(repl, word)
+    # A final ح is silent in Roman Urdu (subh, sulh) like a final ہ (kah); ہ is dropped after
+    # ح so that لمحہ keeps its h (lamha).
+    word = word.removesuffix("ح").rstrip("ہۂ")
     if not word:
-        return ""
+        return ()
     head = _UR_INITIAL.get(word[0])
-    if head is None:
-        head, rest = "", word
-    else:
-        rest = word[1:]
-    key = head + rest.translate(_UR_CLASSES)
-    return _REPEATS.sub(r"\1", _keep_key_chars(key))
+    rest = word[1:] if head is not None else word
+    key = (head or "") + "".join(_UR_CLASSES.get(c, "") for c in rest)
+    return _expand(key, _UR_READINGS)
 
 
-_KEY_CHARS = re.compile(r"[^a-zA-Z]")
+# --- Latin side --------------------------------------------------------------------------
+
+_NOT_LATIN = re.compile(r"[^a-z]")
+_S_CLUSTER = re.compile(r"s[bcdfgjklmnpqrtvwz]")  # sh is ش, not a cluster
+_ENGLISH = (
+    (re.compile(r"(?:t|ss|(?<=[lnr])s)ion"), "shan"),  # election الیکشن, pension پنشن
+    (re.compile(r"sch"), "sk"),  # school اسکول
+    (re.compile(r"ck"), "k"),
+    (re.compile(r"c(?!h)(?=[eiy])"), "s"),  # Quincy کوئنسی
+    (re.compile(r"c(?!h)"), "k"),
+)
+_REPEATS = re.compile(r"(.)\1+")
+_DIGRAPHS = re.compile(r"kh|gh|sh|ch|ph|q|v")
+_DIGRAPH_KEYS = {"kh": "x", "gh": "g", "sh": "S", "ch": "c", "ph": "f", "q": "k", "v": "w"}
+# h after a consonant that Urdu aspirates with ھ (bh, th, jh …) and a final h are not
+# written as a letter of their own; after l m n r (tumhara, marham) it is ہ or ح.
+_SILENT_H = re.compile(r"(?<=[bpdtjgkc])h|h$")
+_VOWELS = re.compile(r"[aeiouwy]")
+_FINAL_S = re.compile(r"(?:[^aeiouys]|e)s$")
 
 
-def _keep_key_chars(key: str) -> str:
-    return _KEY_CHARS.sub("", key)
+@lru_cache(maxsize=1 << 16)
+def latin_keys(word: str) -> tuple[str, ...]:
+    """The keys of a lowercase Latin word, plain reading first.
 
-
-def latin_key(word: str) -> str:
-    """The key of a lowercase Latin word.
-
-    >>> latin_key("blinken"), latin_key("antony"), latin_key("bhutto")
-    ('blnkn', 'Antn', 'bt')
+    >>> latin_keys("blinken"), latin_keys("antony"), latin_keys("bhutto"), latin_keys("smog")
+    (('blnkn',), ('Antn',), ('bt',), ('smg', 'Asmg'))
     """
     word = _NOT_LATIN.sub("", word.lower())
     if not word:
-        return ""
-    for pattern, repl in _LATIN_FIRST:
+        return ()
+    spellings = [word]
+    if _S_CLUSTER.match(word):
+        spellings.append("i" + word)
+    if "x" in word:
+        spellings = [s.replace("x", x) for s in spellings for x in ("ks", "gz")]
+    keys = []
+    for spelling in spellings:
+        key = _latin_key(spelling)
+        keys.append(key)
+        if _FINAL_S.search(spelling) and key.endswith("s"):
+            keys.append(key[:-1] + "z")
+    return _unique(keys)
+
+
+def _latin_key(word: str) -> str:
+    for pattern, repl in _ENGLISH:
         word = pattern.sub(repl, word)
-    word = _LATIN_DIGRAPHS.sub(lambda m: _DIGRAPH_KEYS[m.group()], word)
+    word = _REPEATS.sub(r"\1", word)  # geminates first: rakkha is rakha
+    word = _DIGRAPHS.sub(lambda m: _DIGRAPH_KEYS[m.group()], word)
     word = _SILENT_H.sub("", word)
     if not word:
         return ""
     head = "A" if word[0] in "aeiou" else word[0]
-    rest = re.sub(r"[aeiouwy]", "", word[1:])
-    return _REPEATS.sub(r"\1", head + rest)
+    return _tidy(head + _VOWELS.sub("", word[1:]))
+
+
+# --- shared ------------------------------------------------------------------------------
+
+_NASAL_LABIAL = re.compile(r"n(?=[bp])")  # ن before ب is heard m: عنبر ambar, سنبھال sambhal
+
+
+def _tidy(key: str) -> str:
+    return _REPEATS.sub(r"\1", _NASAL_LABIAL.sub("m", key))
+
+
+def _expand(key: str, readings: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    slots = [readings.get(c, (c,)) for c in key]
+    combos = itertools.islice(itertools.product(*slots), MAX_KEYS * 8)
+    return _unique(_tidy("".join(c)) for c in combos)
+
+
+def _unique(keys) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k for k in keys if k))[:MAX_KEYS]
+
+
+def keys(word: str, script: str) -> tuple[str, ...]:
+    """The keys of a strict term by its script; numbers and other scripts have none."""
+    if script == "ur":
+        return urdu_keys(word)
+    if script == "en":
+        return latin_keys(word)
+    return ()
 
 
 def key(word: str, script: str) -> str:
-    """The key of a token by its script; numbers and other scripts have none."""
-    if script == "ur":
-        return urdu_key(word)
-    if script == "en":
-        return latin_key(word)
-    return ""
+    """The plain-reading key of a strict term ('' if none)."""
+    found = keys(word, script)
+    return found[0] if found else ""
+
+
+def urdu_key(word: str) -> str:
+    return key(word, "ur")
+
+
+def latin_key(word: str) -> str:
+    return key(word, "en")
+
+
+def pair_keys(first: str, second: str, script: str) -> tuple[str, ...]:
+    """Keys of two adjacent strict terms written as one, if long enough to use."""
+    joined = filters.joined(first, second) if script == "ur" else first + second
+    return tuple(k for k in keys(joined, script) if len(k) >= MIN_KEY_LEN)
+
+
+# --- terms of the xkey field -------------------------------------------------------------
+
+_KEYED_KINDS = ("word", "part", "handle", "tag")  # not URLs: a host is not a name
+
+
+def _pairs(toks, script: str):
+    """Adjacent words of ``script`` within one sentence (not handles, tags or URLs)."""
+    prev = None
+    for t in toks:
+        if t.script == script and t.kind in ("word", "part"):
+            if prev is not None and prev.sentence == t.sentence and t.pos == prev.pos + 1:
+                yield prev, t
+            prev = t
+        else:
+            prev = None
+
+
+def xkey_terms(toks, query: bool = False):
+    """Yield ``(term, pos, start, end)`` of the xkey field: every key of every word, then
+    the keys of joined adjacent pairs; query mode takes the other script's prefix."""
+    prefixes = QUERY_KEY_PREFIX if query else KEY_PREFIX
+    for t in toks:
+        if t.kind in _KEYED_KINDS and t.script in prefixes:
+            for k in keys(filters.strict(t.text, t.script), t.script):
+                yield prefixes[t.script] + k, t.pos, t.start, t.end
+    for script, prefix in prefixes.items():
+        for a, b in _pairs(toks, script):
+            first, second = filters.strict(a.text, script), filters.strict(b.text, script)
+            for k in pair_keys(first, second, script):
+                yield prefix + k, a.pos, a.start, b.end
+
+
+def word_query_terms(tok) -> list[str]:
+    """The xkey terms a query word looks up: keys long enough to count alone."""
+    return [t for t in _query_terms(tok) if len(t) > MIN_KEY_LEN]
+
+
+def short_query_terms(tok) -> list[str]:
+    """The word's keys of two symbols (rihai → rh): too weak to look up alone, they may count
+    for a word of a longer query in a document that matched another query word otherwise."""
+    return [t for t in _query_terms(tok) if len(t) == MIN_KEY_LEN]
+
+
+def _query_terms(tok) -> list[str]:
+    if tok.script not in QUERY_KEY_PREFIX or tok.kind not in _KEYED_KINDS:
+        return []
+    prefix = QUERY_KEY_PREFIX[tok.script]
+    return [prefix + k for k in keys(filters.strict(tok.text, tok.script), tok.script)]
+
+
+def pair_query_terms(a, b) -> list[str]:
+    """The xkey terms of two adjacent query words of one script, read as one word."""
+    if a.script != b.script or a.script not in QUERY_KEY_PREFIX:
+        return []
+    first, second = filters.strict(a.text, a.script), filters.strict(b.text, b.script)
+    return [QUERY_KEY_PREFIX[a.script] + k for k in pair_keys(first, second, a.script)]
+
+
+# --- explaining a match ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """One query word (or pair) and the document form it matched: ``blinken → بلنکن``."""
+
+    query: str
+    form: str
+    via: str = "key"  # "key": cross-script key; "alias": the alias table
+    start: int = 0  # where the form is, in the document text it was found in
+    end: int = 0
+
+    def label(self) -> str:
+        return f"{self.query} → {self.form}"
+
+    def as_dict(self) -> dict:
+        return {"query": self.query, "form": self.form, "via": self.via}
+
+
+def find(query_toks, text: str, doc_toks, exact: set[str] | None = None) -> list[Match]:
+    """Every cross-script match of the query in one document text (title or body).
+
+    ``doc_toks`` are the tokens of ``text``. A pair match is preferred to the matches of its
+    words; a query word in ``exact`` (default: the strict terms of ``text``) is not reported,
+    as the document has it as typed. Matches are in document order.
+    """
+    forms: dict[str, list[tuple[int, int]]] = {}
+    for term, _pos, start, end in xkey_terms(doc_toks):
+        forms.setdefault(term, []).append((start, end))
+    if exact is None:
+        exact = {filters.strict(t.text, t.script) for t in doc_toks}
+    found, covered = [], set()
+    for i, (a, b) in enumerate(itertools.pairwise(query_toks)):
+        if b.pos != a.pos + 1:
+            continue
+        # A pair whose key is a word's (ki qeemat = qeemat) explains nothing more.
+        terms = set(pair_query_terms(a, b)) - {*word_query_terms(a), *word_query_terms(b)}
+        spans = _spans(forms, terms)
+        if spans:
+            covered |= {i, i + 1}
+            query = f"{filters.strict(a.text, a.script)} {filters.strict(b.text, b.script)}"
+            found += [Match(query, text[s:e], "key", s, e) for s, e in spans]
+    for i, t in enumerate(query_toks):
+        strict = filters.strict(t.text, t.script)
+        if i in covered or strict in exact:
+            continue
+        found += [Match(strict, text[s:e], "key", s, e)
+                  for s, e in _spans(forms, word_query_terms(t))]
+    return sorted(found, key=lambda m: (m.start, -m.end))
+
+
+def _spans(forms, terms) -> list[tuple[int, int]]:
+    """Where ``terms`` occur; a pair whose key equals a word's (بلنکن نے) is left out."""
+    spans = sorted({span for term in terms for span in forms.get(term, ())})
+    return [(s, e) for s, e in spans
+            if not any(s <= s2 and e2 <= e and (s2, e2) != (s, e) for s2, e2 in spans)]
