@@ -12,7 +12,7 @@ words are dropped when asked (never from a query made only of stop words).
 """
 
 import threading
-from dataclasses import replace
+from functools import lru_cache
 from importlib import resources
 
 from whoosh.analysis import Analyzer, Token
@@ -60,8 +60,8 @@ def _joined_parts(parts: list[str]) -> list[Tok]:
     pos = sentence = chars = 0
     for part in parts:
         part_toks = cached_tokens(part)
-        out.extend(replace(t, pos=t.pos + pos, start=t.start + chars, end=t.end + chars,
-                           sentence=t.sentence + sentence) for t in part_toks)
+        out.extend(Tok(t.text, t.pos + pos, t.start + chars, t.end + chars, t.script, t.kind,
+                       t.sentence + sentence, t.arabic_heh) for t in part_toks)
         if part_toks:
             pos += part_toks[-1].pos + 1 + SENTENCE_GAP
             sentence += part_toks[-1].sentence + 1
@@ -87,37 +87,50 @@ def stopwords() -> frozenset[str]:
 
 
 def is_stopword(tok: Tok) -> bool:
-    return tok.kind == "word" and filters.strict(tok.text, tok.script) in stopwords()
+    return tok.kind == "word" and word_forms(tok.text, tok.script, False)[0] in stopwords()
+
+
+@lru_cache(maxsize=1 << 18)
+def word_forms(text: str, script: str, arabic_heh: bool) -> tuple[str, tuple, str]:
+    """``(strict, loose keys, stem)`` of one token; words repeat, so the forms are computed
+    once per distinct word."""
+    strict = filters.strict(text, script)
+    stem = filters.s_stem(strict) if script == "en" else ""
+    return strict, tuple(filters.loose(strict, script, arabic_heh)), stem
+
+
+joined_pair = lru_cache(maxsize=1 << 18)(filters.joined)
 
 
 def terms(field: str, toks: list[Tok], query: bool = False):
     """Yield ``(term, pos, start, end)`` for ``field`` from ``toks``."""
-    if field == "join":
-        yield from _join_terms(toks)
-        return
-    if field == "xkey":
-        yield from crossscript.xkey_terms(toks, query)
-        return
-    for t in toks:
-        term = filters.strict(t.text, t.script)
-        if field == "strict":
-            yield term, t.pos, t.start, t.end
-        elif field == "loose":
-            for k in filters.loose(term, t.script, t.arabic_heh):
+    if field == "strict":
+        for t in toks:
+            yield word_forms(t.text, t.script, t.arabic_heh)[0], t.pos, t.start, t.end
+    elif field == "loose":
+        for t in toks:
+            for k in word_forms(t.text, t.script, t.arabic_heh)[1]:
                 yield k, t.pos, t.start, t.end
-        elif field == "stem":
+    elif field == "stem":
+        for t in toks:
             if t.script == "en":
-                yield filters.s_stem(term), t.pos, t.start, t.end
-        else:
-            raise ValueError(f"unknown field rule {field!r}; expected one of {FIELDS}")
+                yield word_forms(t.text, t.script, t.arabic_heh)[2], t.pos, t.start, t.end
+    elif field == "join":
+        for a, b in _pairs(toks):
+            yield joined_pair(a.text, b.text), a.pos, a.start, b.end
+    elif field == "xkey":
+        yield from crossscript.xkey_terms(toks, query)
+    else:
+        raise ValueError(f"unknown field rule {field!r}; expected one of {FIELDS}")
 
 
-def _join_terms(toks: list[Tok]):
+def _pairs(toks: list[Tok]):
+    """Adjacent Urdu tokens of one sentence (rule 16)."""
     prev = None
     for t in toks:
         if t.script == "ur":
-            if (prev is not None and prev.sentence == t.sentence and t.pos == prev.pos + 1):
-                yield filters.joined(prev.text, t.text), prev.pos, prev.start, t.end
+            if prev is not None and prev.sentence == t.sentence and t.pos == prev.pos + 1:
+                yield prev, t
             prev = t
         else:
             prev = None
