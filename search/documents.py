@@ -146,7 +146,7 @@ def from_record(record, source: str, line: int) -> Document | Rejected:
         return Rejected(source, line, "record is not a JSON object")
     doc_id = record.get("id")
     if isinstance(doc_id, bool) or not isinstance(doc_id, str | int | None):
-        return Rejected(source, line, f"id must be text or a number, not "
+        return Rejected(source, line, f"id must be text or a whole number, not "
                                       f"{type(doc_id).__name__}")
     doc_id = "" if doc_id is None else str(doc_id).strip()
     if not doc_id:

@@ -21,7 +21,7 @@ class Progress:
 
     def __enter__(self):
         if self.tty:
-            self.bar = tqdm(desc=self.label, unit="docs", file=self.stream, smoothing=0.1)
+            self.bar = tqdm(desc=self.label, unit=" docs", file=self.stream, smoothing=0.1)
         return self
 
     def update(self, done: int):

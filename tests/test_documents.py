@@ -113,7 +113,7 @@ def test_jsonl_every_kind_of_bad_record(tmp_path):
         f"{source}:5: duplicate id 'd1' (first at {source}:1)",
         f"{source}:6: document 'f': unparseable date 'yesterday' {BAD_DATE}",
         f"{source}:7: record is not a JSON object",
-        f"{source}:8: id must be text or a number, not list",
+        f"{source}:8: id must be text or a whole number, not list",
         f"{source}:9: document 'g': body must be text, not int",
         "ok 7",
         f"{source}:12: bytes are not UTF-8 (at byte 21)",

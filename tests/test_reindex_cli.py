@@ -1,13 +1,16 @@
 """``talash reindex`` as an operator runs it: every source type in one run, stdin, --strict,
 --update/--prune summaries, --keep, and the errors that say what to do next."""
 
+import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
 
 from search.cli import main
 from search.indexing import live_generation
+from search.progress import Progress
 from tests.conftest import write_jsonl
 
 JSONL = [
@@ -147,3 +150,30 @@ def test_missing_source_is_an_error_before_anything_happens(sources, tmp_path):
     assert result.output == (f"Error: cannot read {tmp_path / 'nope.jsonl'}: no such file or "
                              "folder. Check the path.\n")
     assert not (tmp_path / "ix").exists()
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_plain_lines_off_a_terminal():
+    stream = io.StringIO()
+    with Progress("indexing", every_seconds=0, stream=stream) as progress:
+        progress.update(1)
+        progress.write("rejected x:1: missing id")
+        progress.update(2)
+    lines = stream.getvalue().splitlines()
+    assert [re.sub(r"\(\d+ docs/s\)", "(N docs/s)", line) for line in lines] == [
+        "indexing: 1 docs (N docs/s)", "rejected x:1: missing id", "indexing: 2 docs (N docs/s)"]
+
+
+def test_progress_is_a_bar_on_a_terminal():
+    stream = Terminal()
+    with Progress("indexing", stream=stream) as progress:
+        for done in range(1, 4):
+            progress.update(done)
+        progress.write("rejected x:1: missing id")
+    screen = stream.getvalue()
+    assert "rejected x:1: missing id\n" in screen
+    assert re.search(r"indexing: 3 docs \[[0-9:]+, [0-9.?]+ docs/s\]", screen), screen

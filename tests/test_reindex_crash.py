@@ -3,6 +3,7 @@
 The reindex under test reads a FIFO, so the test decides exactly when it is mid-way: it has
 taken the lock, created its new generation and is waiting for more records."""
 
+import errno
 import json
 import os
 import signal
@@ -37,6 +38,25 @@ def wait_until(condition, what: str, seconds: float = 30.0):
         time.sleep(0.05)
 
 
+def open_writer(fifo, proc):
+    """The FIFO's writing end, once the reindex has opened it for reading (never hangs the
+    test if the reindex dies first)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"the reindex never read its source: {proc.communicate()}")
+        time.sleep(0.05)
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
 @pytest.fixture
 def feeding(tmp_path):
     """A reindex reading from a FIFO, started over an index of OLD; yields
@@ -47,7 +67,7 @@ def feeding(tmp_path):
     os.mkfifo(fifo)
     proc = subprocess.Popen(talash("reindex", fifo, "--index", index), cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    writer = open(fifo, "w", encoding="utf-8")  # noqa: SIM115 - returns once the child reads
+    writer = open_writer(fifo, proc)
     try:
         for record in NEW[:2]:
             writer.write(json.dumps(record, ensure_ascii=False) + "\n")
