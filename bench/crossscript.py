@@ -14,9 +14,10 @@ so every romanization of one Urdu word lands in the same half. Reported per half
   of the file (related: an attested romanization in common, or the same LughaatNLP lemma);
 - retrieval (evaluation half): the Urdu lines of ``line_pairs.jsonl`` are indexed with talash;
   each Roman word is searched and counts as found when one of the first 10 results contains
-  its Urdu word. Measured twice: through ``Searcher.search`` as it is wired today, and with the
-  query the cross-script integration sends for a one-word Latin query (an OR of the word's
-  xkey terms, which is then the only clause that can match Urdu-only documents).
+  its Urdu word. Measured twice: through ``Searcher.search`` (the whole query as
+  ``search/querying.py`` builds it; a hyphenated romanization also gets its pair key), and
+  with an OR of the word's own xkey terms, the only lookup of a one-word Latin query that can
+  match Urdu-only documents.
 """
 
 from __future__ import annotations
@@ -264,8 +265,8 @@ def report(recall: dict, coll: dict, ret: dict | None) -> str:
             "|---|---|---|---|---|",
             *(f"| {label} | {ret[name + '_at10']:.3f} | {ret[name + '_at1']:.3f} | "
               f"{ret[name + '_mrr']:.3f} | {ret[name + '_usable_at10']:.3f} |"
-              for name, label in (("searcher", "`Searcher.search` as wired today"),
-                                  ("keys", "xkey terms of the word (the integrated query)"))),
+              for name, label in (("searcher", "`Searcher.search`: the whole query"),
+                                  ("keys", "the word's own xkey terms only"))),
             "",
             "Without cross-script keys a Roman word finds none of these Urdu-script lines (0.000).",
             "Short words (key under 3 symbols: hai, ke, se) cannot be found alone by design.",
