@@ -3,11 +3,11 @@
 Values come from the ``TALASH_*`` settings declared in ``web/config.py`` (see the README's
 configuration table). Why these defaults:
 
-- A search is CPU-bound Python (Whoosh scoring, snippets), so processes, not threads, give
-  parallelism: one worker per core. ``gthread`` with a few threads per worker keeps slow
-  clients and keep-alive connections from tying up a whole process; on the 2-core machine it
-  measured the same throughput as ``sync`` with better tail latency under overload (README,
-  "Operations").
+- A search is CPU-bound Python (Whoosh scoring, snippets: ~40 ms of CPU on a 4,400-article
+  index), so processes, not threads, give parallelism: one worker per core. ``gthread`` with a
+  few threads per worker keeps keep-alive connections and slow clients from tying up a whole
+  process; with wrk on loopback it beat ``sync`` at the same worker count in every run, and
+  more workers than cores never helped (figures in the README, "Operations").
 - No ``preload_app``: each worker imports the app itself, so ``kill -HUP <master>`` reloads new
   code gracefully (new workers start, old ones finish their requests and exit). A reindex needs
   no reload at all: each worker notices the new index generation on its next request.

@@ -4,6 +4,7 @@
 ``web.config`` (defaults → ``TALASH_*`` environment → the mapping given here, for tests).
 """
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["INDEX_DIR"] = str(Path(app.config["INDEX_DIR"]).resolve())
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    _log_through_gunicorn(app)
 
     from web import errors, headers, links, views
 
@@ -30,3 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
     headers.install(app)
     links.install(app)
     return app
+
+
+def _log_through_gunicorn(app: Flask) -> None:
+    """Under gunicorn, the app's log lines (tracebacks of 500s, index problems) go where
+    gunicorn's error log goes (``TALASH_ERROR_LOG``), at its level."""
+    gunicorn = logging.getLogger("gunicorn.error")
+    if gunicorn.handlers:
+        app.logger.handlers = gunicorn.handlers
+        app.logger.setLevel(gunicorn.level)
