@@ -58,6 +58,8 @@ def explain(matched) -> str:
     if matched is None or matched == "" or matched == [] or matched == {}:
         return ""
     if isinstance(matched, dict):
+        if "query" in matched and "form" in matched:  # the engine's {query, form, via}
+            return f"{matched['query']} → {matched['form']}"
         return " → ".join(explain(v) for v in matched.values() if explain(v))
     if isinstance(matched, list | tuple | set):
         return "، ".join(part for part in map(explain, matched) if part)

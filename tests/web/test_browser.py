@@ -115,9 +115,9 @@ def test_follows_did_you_mean(browser, site):
         pytest.skip("the engine offers no suggestion for a misspelt query yet "
                     "(Searcher.search returns suggestion=None)")
     browser.get(site + "/?" + urllib.parse.urlencode({"q": misspelt}))
-    link = browser.find_element(By.CSS_SELECTOR, ".suggestion a")
-    assert link.text == answer["suggestion"]
-    link.click()
+    assert browser.find_element(By.CSS_SELECTOR, ".suggestion a").text == answer["suggestion"]
+    screenshot(browser, "did-you-mean.png")
+    browser.find_element(By.CSS_SELECTOR, ".suggestion a").click()
     wait(browser, lambda d: query_of(d) == answer["suggestion"])
     expected = [h["id"] for h in api(site, q=answer["suggestion"])["results"]]
     assert shown_ids(browser) == expected and expected
