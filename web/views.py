@@ -51,7 +51,7 @@ def _answer(args: dict, search_needed: bool, render):
     if is_fresh(tag):
         return not_modified(tag)
     result = searcher.search(**args) if search_needed else None
-    if result is not None:  # a reindex may have landed between the two looks
+    if result is not None and result.get("generation"):  # a reindex may have landed since
         tag = cache_tag(result["generation"], args)
     return cacheable(make_response(render(result)), tag)
 
