@@ -30,6 +30,9 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 backlog = 256
+# Room for the longest query talash takes (1,000 characters, about 6 KB percent-encoded in
+# Urdu); a longer request line gets gunicorn's own plain 400 before the app sees it.
+limit_request_line = 8190
 
 # Headers a reverse proxy may set are trusted from the proxy on this host only; set
 # FORWARDED_ALLOW_IPS (gunicorn reads it) to the proxy's address when it runs elsewhere.
@@ -42,3 +45,29 @@ errorlog = _settings["ERROR_LOG"]
 loglevel = _settings["LOG_LEVEL"]
 access_log_format = ('%(t)s %({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)sB '
                      '%(M)sms %(p)s')
+
+
+def on_starting(server):
+    """Refuse to start, with one line saying what to change, when no request could be
+    answered: a wrong index directory or an index of another analyzer version (README,
+    Operations). Runs in the master, before any worker, so nothing crash-loops."""
+    from web import startup_problem
+
+    problem = startup_problem(_settings["INDEX_DIR"])
+    if problem:
+        raise SystemExit(f"talash: cannot start: {problem}")
+
+
+# gthread's ``timeout`` cannot stop a request stuck in a thread: web/watchdog.py does.
+def post_worker_init(worker):
+    from web.watchdog import Watchdog
+
+    worker.talash_watchdog = Watchdog(worker, timeout).start()
+
+
+def pre_request(worker, req):
+    worker.talash_watchdog.begin(req.method, req.uri)
+
+
+def post_request(worker, req, environ, resp):
+    worker.talash_watchdog.end()

@@ -43,6 +43,12 @@ class BadRecords(TalashError):
     exit_code = 5
 
 
+class IndexWriteFailed(TalashError):
+    """The new generation could not be written (a full disk, a read-only file system)."""
+
+    exit_code = 6
+
+
 class QueryError(TalashError):
     """A search request that cannot be answered as given (bad page, unknown sort)."""
 

@@ -8,7 +8,8 @@ of the live generation (hard links, so it costs little) and switches to it like 
 readers never see a half-applied update; when nothing changed, nothing is written at all.
 """
 
-import shutil
+import errno
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,19 +18,22 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search.documents import Document, Rejected, from_record
-from search.errors import IndexMissing, SourceError
+from search.errors import IndexMissing, IndexWriteFailed, SourceError
 from search.generations import (
     CURRENT,
     KEEP_GENERATIONS,
     META,
     ReindexLock,
+    clean_old,
     copy_generation,
     dir_size,
-    finish,
+    discard,
     live_generation,
     new_generation,
     open_live,
     remove_unfinished,
+    seal,
+    switch,
 )
 from search.schema import build_schema, index_fields
 
@@ -131,9 +135,9 @@ def _documents(docs: Iterable, summary: BuildSummary, on_reject: OnReject) -> It
 
 def _build(root: Path, docs: Iterator[Document], summary: BuildSummary, progress: Progress,
            keep: int):
-    gen = new_generation(root)
-    writer = None
+    gen = writer = None
     try:
+        gen = new_generation(root)
         writer = whoosh_index.create_in(str(gen), build_schema()).writer(
             limitmb=WRITER_LIMIT_MB)
         for doc in docs:
@@ -143,12 +147,12 @@ def _build(root: Path, docs: Iterator[Document], summary: BuildSummary, progress
                 progress(summary.added)
         _refuse_empty(summary)
         writer.commit()
-    except BaseException:
-        if writer is not None:
-            writer.cancel()
-        shutil.rmtree(gen, ignore_errors=True)
+        writer = None
+        _go_live(root, gen, summary.added)
+    except BaseException as exc:
+        _abandon(root, gen, writer, exc)
         raise
-    finish(root, gen, summary.added, keep)
+    clean_old(root, keep)
     _switched(summary, gen)
 
 
@@ -186,15 +190,55 @@ def _update(root: Path, live: Path, docs: Iterator[Document], summary: BuildSumm
             summary.generation, summary.size_bytes = live.name, dir_size(live)
             return
         writer.commit()
-    except BaseException:
-        if writer is not None:
-            writer.cancel()
-        if gen is not None:
-            shutil.rmtree(gen, ignore_errors=True)
+        writer = None
+        documents = whoosh_index.open_dir(str(gen)).doc_count()
+        _go_live(root, gen, documents, updated_from=live.name)
+    except BaseException as exc:
+        _abandon(root, gen, writer, exc)
         raise
-    documents = whoosh_index.open_dir(str(gen)).doc_count()
-    finish(root, gen, documents, keep, updated_from=live.name)
+    clean_old(root, keep)
     _switched(summary, gen)
+
+
+def _go_live(root: Path, gen: Path, documents: int, **extra):
+    seal(gen, documents, **extra)
+    switch(root, gen.name)
+
+
+def _abandon(root: Path, gen: Path | None, writer, exc: BaseException):
+    """Undo a run that failed before its generation went live; the live one is untouched.
+    A failure to write (full disk, read-only folder) becomes IndexWriteFailed, which says so."""
+    if writer is not None:
+        try:
+            writer.cancel()
+        except Exception:  # the original error is the one to report
+            pass
+    if gen is not None:
+        discard(root, gen)
+    if isinstance(exc, OSError) and _writing(root, exc):
+        raise IndexWriteFailed(_write_failure(root, exc)) from exc
+
+
+# Errors that only writing raises; any other OSError counts when it names a file of the index.
+_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def _writing(root: Path, exc: OSError) -> bool:
+    if exc.errno in _WRITE_ERRNOS:
+        return True
+    named = exc.filename
+    return bool(named) and Path(os.fsdecode(named)).resolve().is_relative_to(root.resolve())
+
+
+def _write_failure(root: Path, exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = (f"free some space on the disk of {root} (a rebuild needs about as much "
+                "again as the live index) and run again")
+    else:
+        hint = f"check that {root} is writable, then run again"
+    return (f"cannot write the new index generation in {root} ({what}); nothing was "
+            f"changed, the live index still serves. To fix it, {hint}.")
 
 
 def _stored_hashes(live: Path) -> dict[str, str]:

@@ -2,6 +2,11 @@
 
 ``create_app`` is the one factory; ``wsgi.py`` calls it for gunicorn. Settings come from
 ``web.config`` (defaults → ``TALASH_*`` environment → the mapping given here, for tests).
+
+The app refuses to start when its settings are wrong (``startup_problem``): a bad
+``TALASH_*`` value, an index directory that does not exist, an index built by another
+analyzer version. A missing or damaged index inside an existing directory is not a reason:
+the app starts and answers 503 with the fix until a reindex repairs it (README, Operations).
 """
 
 import logging
@@ -9,6 +14,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from search.errors import IndexCorrupt, IndexMissing, ReindexNeeded
+from search.generations import live_generation
 from web import config as settings
 
 STATIC_MAX_AGE = 7 * 24 * 3600  # static URLs carry the code version, so a deploy busts them
@@ -20,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
     app.config.update(settings.load(config))
     app.config["INDEX_DIR"] = str(Path(app.config["INDEX_DIR"]).resolve())
+    problem = startup_problem(app.config["INDEX_DIR"])
+    if problem:
+        raise StartupError(problem)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     _log_through_gunicorn(app)
@@ -32,6 +42,32 @@ def create_app(config: dict | None = None) -> Flask:
     headers.install(app)
     links.install(app)
     return app
+
+
+class StartupError(Exception):
+    """The app cannot serve with these settings; the message says what to change."""
+
+
+def startup_problem(index_dir: str) -> str | None:
+    """Why no request could ever be answered with this index directory, or None.
+
+    A directory that does not exist is a wrong setting (a typo, a missing volume), and an
+    index of another analyzer version belongs to another release of talash: both are fixed
+    by the deployment, not by waiting. A directory without a (readable) index is served as
+    503 until a reindex, so that a server can be started before the first reindex and never
+    crash-loops over a damaged file."""
+    root = Path(index_dir)
+    if not root.is_dir():
+        return (f"the index directory {root} does not exist. Set TALASH_INDEX_DIR to the "
+                f"directory talash reindex wrote, or create it with: talash reindex SOURCE "
+                f"--index {root}")
+    try:
+        live_generation(root)
+    except ReindexNeeded as exc:
+        return f"{exc}; then start the server again"
+    except (IndexMissing, IndexCorrupt):
+        return None  # /healthz and every search answer 503 with the fix
+    return None
 
 
 def _log_through_gunicorn(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from flask import current_app, request
 
-from search.querying import FILTER_FIELDS
+from search.querying import FILTER_FIELDS, MAX_QUERY_CHARS
 from web.errors import ApiError
 
 SORTS = ("relevance", "date")
@@ -42,6 +42,10 @@ def search_args() -> dict:
     if sort not in SORTS:
         raise ApiError(400, "bad_request",
                        f"sort must be 'relevance' or 'date', got {sort[:40]!r}")
+    q = request.args.get("q", "")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ApiError(400, "bad_request",
+                       f"q must be {MAX_QUERY_CHARS} characters or fewer, got {len(q)}; "
+                       "search for the key words instead")
     filters = {f: request.args[f].strip() for f in FILTER_FIELDS if request.args.get(f, "").strip()}
-    return {"q": request.args.get("q", ""), "page": page, "per_page": per_page, "sort": sort,
-            **filters}
+    return {"q": q, "page": page, "per_page": per_page, "sort": sort, **filters}

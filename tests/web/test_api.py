@@ -188,7 +188,7 @@ def test_healthz_reports_generation_and_count(client, sample_index, sample_docs)
 
 
 def test_missing_index_is_503_with_the_fix(tmp_path):
-    client = create_app({"INDEX_DIR": str(tmp_path / "none")}).test_client()
+    client = create_app({"INDEX_DIR": str(tmp_path)}).test_client()  # a folder, no index
     assert_error(client.get("/search?q=x"), 503, "index_unavailable", "talash reindex")
     health = client.get("/healthz")
     body = health.get_json()
