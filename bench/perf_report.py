@@ -119,10 +119,12 @@ def header(results: list[dict], env: dict, args, started: datetime) -> list[str]
         f"{env['load_before'][0]:.2f}, after {env['load_after'][0]:.2f} (the machine is shared; "
         "figures are noisy)",
         "- engines: " + "; ".join(f"{e}: {v}" for e, v in versions.items()),
-        "- corpora: `news` = `../shared/data/news/docs.jsonl` (real articles, read at run time)"
-        + (f"; `{synthetic[0]}` = generated at run time with seed {args.seed} by recombining the "
-           "real sentences of `news` (`bench/corpus.py`, written to the git-ignored "
-           "`bench/work/`, never committed)" if synthetic else ""),
+        "- corpora: " + "; ".join(
+            [*(["`news` = `../shared/data/news/docs.jsonl` (real articles, read at run time)"]
+               if any(r["name"] == "news" for r in results) else []),
+             *(f"`{name}` = generated at run time with seed {args.seed} by recombining the real "
+               "sentences of `../shared/data/news/docs.jsonl` (`bench/corpus.py`, written to the "
+               "git-ignored `bench/work/`, never committed)" for name in synthetic)]),
         f"- queries: per corpus, up to {args.per_kind} of each kind drawn (seed {args.seed}) from "
         "that corpus: 1/2/3 nearby content words; phrases of 2–3 adjacent words including a "
         "function word (کے، میں، کی …); Roman Urdu (translit word pairs) and English words; "
@@ -215,7 +217,8 @@ def http_section(http: dict | None) -> list[str]:
              f"gunicorn.conf.py: {cfg['worker_class']}, {cfg['workers']} workers × "
              f"{cfg['threads']} threads. wrk shares the 2 cores with the server. `/healthz` "
              "under the same load is the serving stack's ceiling." + repeats_note(http), "",
-             "| endpoint | req/s | p50 ms | p90 ms | p99 ms | max ms | requests | errors |",
+             "| endpoint | req/s | p50 ms | p90 ms | p99 ms | max ms | requests, all rounds "
+             "| errors |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for endpoint in ("search", "healthz"):
         s = http_summary(http, endpoint)
