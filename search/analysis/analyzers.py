@@ -13,17 +13,16 @@ words are dropped when asked (never from a query made only of stop words).
 
 import threading
 from functools import lru_cache
-from importlib import resources
 
 from whoosh.analysis import Analyzer, Token
 
 from search.analysis import crossscript, filters
-from search.analysis.normalize import normalize
+from search.analysis.stopwords import stopwords
 from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 
 # Bump when any change alters the terms of existing text: indexes record it and refuse to
 # open under another version ("reindex needed").
-ANALYZER_VERSION = "2"
+ANALYZER_VERSION = "3"
 
 FIELDS = ("strict", "loose", "join", "stem", "xkey")
 KEY_PREFIX = crossscript.KEY_PREFIX
@@ -67,23 +66,6 @@ def _joined_parts(parts: list[str]) -> list[Tok]:
             sentence += part_toks[-1].sentence + 1
         chars += len(part) + len(PART_SEPARATOR)
     return out
-
-
-_stopwords = None
-
-
-def stopwords() -> frozenset[str]:
-    """The query-time stop list, normalized with the same chain as the text."""
-    global _stopwords
-    if _stopwords is None:
-        words = set()
-        for name in ("stopwords-ur.txt", "stopwords-en.txt"):
-            data = resources.files("search.analysis").joinpath("data", name).read_text("utf-8")
-            for line in data.splitlines():
-                if not line.startswith("#"):
-                    words.update(filters.strict(normalize(w), "ur") for w in line.split())
-        _stopwords = frozenset(words)
-    return _stopwords
 
 
 def is_stopword(tok: Tok) -> bool:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from search.analysis import filters
+from search.analysis.stopwords import stopwords
 
 MIN_KEY_LEN = 3  # shorter keys (bl, bt, xn) match too much to be looked up alone
 MAX_KEYS = 4
@@ -171,7 +172,12 @@ def latin_key(word: str) -> str:
 
 
 def pair_keys(first: str, second: str, script: str) -> tuple[str, ...]:
-    """Keys of two adjacent strict terms written as one, if long enough to use."""
+    """Keys of two adjacent strict terms written as one, if long enough to use. A pair with a
+    function word in it (کے ساتھ, of the) is not a name: it gets none, which also keeps the
+    field from holding a key for nearly every pair of words."""
+    stop = stopwords()
+    if first in stop or second in stop:
+        return ()
     joined = filters.joined(first, second) if script == "ur" else first + second
     return tuple(k for k in keys(joined, script) if len(k) >= MIN_KEY_LEN)
 
