@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from search.codec import TalashCodec
 from search.documents import Document, Rejected, from_record
 from search.errors import IndexMissing, IndexWriteFailed, SourceError
 from search.generations import (
@@ -139,7 +140,7 @@ def _build(root: Path, docs: Iterator[Document], summary: BuildSummary, progress
     try:
         gen = new_generation(root)
         writer = whoosh_index.create_in(str(gen), build_schema()).writer(
-            limitmb=WRITER_LIMIT_MB)
+            limitmb=WRITER_LIMIT_MB, codec=TalashCodec())
         for doc in docs:
             writer.add_document(**index_fields(doc))
             summary.added += 1
@@ -253,7 +254,8 @@ def _stored_hashes(live: Path) -> dict[str, str]:
 
 def _open_copy(root: Path, live: Path):
     gen = copy_generation(root, live)
-    return gen, whoosh_index.open_dir(str(gen)).writer(limitmb=WRITER_LIMIT_MB)
+    return gen, whoosh_index.open_dir(str(gen)).writer(limitmb=WRITER_LIMIT_MB,
+                                                       codec=TalashCodec())
 
 
 def _refuse_empty(summary: BuildSummary):
