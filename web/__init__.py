@@ -58,9 +58,9 @@ def startup_problem(index_dir: str) -> str | None:
     crash-loops over a damaged file."""
     root = Path(index_dir)
     if not root.is_dir():
-        return (f"the index directory {root} does not exist. Set TALASH_INDEX_DIR to the "
-                f"directory talash reindex wrote, or create it with: talash reindex SOURCE "
-                f"--index {root}")
+        what = "is a file, not a directory" if root.exists() else "does not exist"
+        return (f"the index directory {root} {what}. Set TALASH_INDEX_DIR to the directory "
+                f"talash reindex wrote, or create it with: talash reindex SOURCE --index {root}")
     try:
         live_generation(root)
     except ReindexNeeded as exc:
