@@ -6,7 +6,7 @@ as words, and no input raises. Each query word is looked up in every field with 
 puts exact matches first (strict > join > loose > stem > cross-script key), title above body.
 """
 
-import html
+import math
 import re
 import threading
 import time
@@ -18,23 +18,23 @@ from whoosh import query as Q
 from whoosh import sorting
 
 from search.analysis import crossscript, filters
-from search.analysis.analyzers import (
-    MIN_KEY_LEN,
-    QUERY_KEY_PREFIX,
-    cached_tokens,
-    is_stopword,
-)
-from search.analysis.tokenizers import Tok, tokenize
+from search.analysis.analyzers import cached_tokens, is_stopword
+from search.analysis.tokenizers import Tok
 from search.errors import QueryError
 from search.indexing import CURRENT, open_live
+from search.scoring import RANKING, Alt, Clause, MatchQuery
+from search.snippets import Highlighter
+from search.suggest import suggest
 
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
 FACETS = ("site", "category", "lang", "year")
+SUGGEST_BELOW = 3  # a query finding fewer documents than this gets a "did you mean"
 FILTER_FIELDS = ("site", "lang", "category", "year")
 
-BOOSTS = {"title": 3.0, "body": 1.5, "join": 1.2, "loose": 0.8, "stem": 0.6, "xkey": 0.3}
-MAX_ALL_WORDS = 3  # queries with more content words than this need only most of them
+# Field weights inside a word's BM25F sum; "pair" weighs two query words found side by side.
+BOOSTS = {"title": 3.0, "body": 1.5, "lead": 1.0, "join": 1.2, "pair": 1.2, "loose": 0.8,
+          "stem": 0.6, "xkey": 0.3}
 
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<neg>-)?(?P<word>[^\s"]+)')
 _FILTER = re.compile(r"^(?P<key>site|lang|category|year|date):(?P<value>.+)$", re.I)
@@ -47,6 +47,7 @@ class ParsedQuery:
     excluded: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=dict)
     date_range: tuple[datetime | None, datetime | None] | None = None
+    filter_spans: list[tuple[int, int]] = field(default_factory=list)  # where filters are
 
 
 def parse(text: str) -> ParsedQuery:
@@ -61,6 +62,7 @@ def parse(text: str) -> ParsedQuery:
         word = m.group("word")
         f = _FILTER.match(word)
         if f and _apply_filter(parsed, f.group("key").lower(), f.group("value")):
+            parsed.filter_spans.append(m.span())
             continue
         if m.group("neg") and word:
             parsed.excluded.append(word)
@@ -91,33 +93,29 @@ def _day(text: str, end_of_day: bool = False) -> datetime | None:
     return day.replace(hour=23, minute=59, second=59) if end_of_day else day
 
 
-def _word_clause(tok: Tok, boost: float = 1.0) -> Q.Query:
-    """One query word, looked up in every field it can match."""
+def _word_alts(tok: Tok) -> list[Alt]:
+    """Every lookup of one query word, exact fields first."""
     strict = filters.strict(tok.text, tok.script)
-    subs = [Q.Term("title", strict, boost=BOOSTS["title"] * boost),
-            Q.Term("body", strict, boost=BOOSTS["body"] * boost),
-            Q.Term("join", strict, boost=BOOSTS["join"] * boost)]
-    subs += [Q.Term("loose", k, boost=BOOSTS["loose"] * boost)
+    alts = [Alt("title", strict, BOOSTS["title"]), Alt("body", strict, BOOSTS["body"]),
+            Alt("lead", strict, BOOSTS["lead"]), Alt("join", strict, BOOSTS["join"])]
+    alts += [Alt("loose", k, BOOSTS["loose"])
              for k in filters.loose(strict, tok.script, tok.arabic_heh)]
     if tok.script == "en":
-        subs.append(Q.Term("stem", filters.s_stem(strict), boost=BOOSTS["stem"] * boost))
-    key = crossscript.key(strict, tok.script)
-    if len(key) >= MIN_KEY_LEN:
-        subs.append(Q.Term("xkey", QUERY_KEY_PREFIX[tok.script] + key,
-                           boost=BOOSTS["xkey"] * boost))
-    return Q.Or(subs)
+        alts.append(Alt("stem", filters.s_stem(strict), BOOSTS["stem"]))
+    alts += [Alt("xkey", k, BOOSTS["xkey"]) for k in crossscript.word_query_terms(tok)]
+    return alts
 
 
-def _pair_clause(a: Tok, b: Tok) -> Q.Query:
-    """Two adjacent Urdu query words that a document may have written as one word."""
-    joined = filters.joined(a.text, b.text)
-    subs = [Q.Term("title", joined, boost=BOOSTS["title"]),
-            Q.Term("body", joined, boost=BOOSTS["body"]),
-            Q.Term("join", joined, boost=BOOSTS["join"])]
-    key = crossscript.urdu_key(joined)
-    if len(key) >= MIN_KEY_LEN:
-        subs.append(Q.Term("xkey", QUERY_KEY_PREFIX["ur"] + key, boost=BOOSTS["xkey"]))
-    return Q.Or(subs)
+def _pair_alts(a: Tok, b: Tok) -> list[Alt]:
+    """Two adjacent query words looked up as one: Urdu words side by side (``join``) or
+    written as one word (title, body); either script's pair by its cross-script key."""
+    alts = []
+    if a.script == b.script == "ur":
+        joined = filters.joined(a.text, b.text)
+        alts += [Alt("title", joined, BOOSTS["title"]), Alt("body", joined, BOOSTS["body"]),
+                 Alt("join", joined, BOOSTS["pair"])]
+    alts += [Alt("xkey", k, BOOSTS["xkey"]) for k in crossscript.pair_query_terms(a, b)]
+    return alts
 
 
 def _phrase_clause(text: str) -> Q.Query | None:
@@ -130,30 +128,59 @@ def _phrase_clause(text: str) -> Q.Query | None:
                  Q.Phrase("body", terms, boost=BOOSTS["body"])])
 
 
-def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
-    """The Whoosh query for ``parsed``; ``mode`` "all" requires (most) words, "any" one."""
-    toks = [t for t in cached_tokens(parsed.text) if t.kind in ("word", "handle", "tag", "url")]
+def word_clauses(text: str) -> tuple[list[Clause], int]:
+    """The clauses of the free words of a query, and how many words they count."""
+    toks = [t for t in cached_tokens(text) if t.kind in ("word", "handle", "tag", "url")]
     stop = [is_stopword(t) for t in toks]
     if all(stop):
         stop = [False] * len(toks)  # a query of stop words only still searches with them
-    words = {i: _word_clause(t) for i, t in enumerate(toks) if not stop[i]}
-    pairs = {i: _pair_clause(a, b) for i, (a, b) in enumerate(zip(toks, toks[1:], strict=False))
-             if a.script == b.script == "ur" and b.pos == a.pos + 1}
-    required = [p for p in map(_phrase_clause, parsed.phrases) if p is not None]
-    if words and mode == "all" and len(words) <= MAX_ALL_WORDS:
-        # Every word, where two adjacent words may also be found written as one.
-        options = [Q.And(list(words.values()))]
-        for i, pair in pairs.items():
-            rest = [w for j, w in words.items() if j not in (i, i + 1)]
-            options.append(Q.And([pair, *rest]) if rest else pair)
-        required.append(Q.Or(options) if len(options) > 1 else options[0])
-    elif words:
-        # Longer queries, or the fallback: any word; documents matching more rank higher.
-        required.append(Q.Or([*words.values(), *pairs.values()], scale=0.9))
-    if not required:
+    index: dict[int, int] = {}  # token -> word number, content words only
+    clauses = []
+    for i, tok in enumerate(toks):
+        if not stop[i]:
+            index[i] = len(index)
+            clauses.append(Clause(tuple(_word_alts(tok)), (index[i],)))
+        elif RANKING.stop_weight:
+            strict = filters.strict(tok.text, tok.script)
+            alts = (Alt("title", strict, BOOSTS["title"]), Alt("body", strict, BOOSTS["body"]))
+            clauses.append(Clause(alts, (), RANKING.stop_weight))
+    for i, (a, b) in enumerate(zip(toks, toks[1:], strict=False)):
+        alts = _pair_alts(a, b) if b.pos == a.pos + 1 else []
+        if alts:
+            covers = tuple(index[j] for j in (i, i + 1) if j in index)
+            clauses.append(Clause(tuple(alts), covers, RANKING.pair_weight))
+    return clauses, len(index)
+
+
+def min_match(n_words: int, ranking=None) -> int:
+    """How many of ``n_words`` query words a document must match in "all" mode."""
+    rk = ranking or RANKING
+    if n_words <= rk.all_words_up_to:
+        return n_words
+    return max(rk.all_words_up_to, math.ceil(n_words * rk.min_share))
+
+
+def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
+    """The Whoosh query for ``parsed``.
+
+    ``mode`` "all" requires the phrases and (most of) the words; "any" requires one word
+    of the words or phrases, and a phrase found whole only ranks its document higher.
+    """
+    phrases = [p for p in map(_phrase_clause, parsed.phrases) if p is not None]
+    text = parsed.text if mode == "all" else " ".join([parsed.text, *parsed.phrases])
+    clauses, n_words = word_clauses(text)
+    words = None
+    if n_words:
+        need = min_match(n_words) if mode == "all" else 1
+        words = MatchQuery(clauses, n_words, need, RANKING)
+    if mode == "all" or words is None:
+        required = phrases + ([words] if words else [])
+        main = Q.And(required) if len(required) > 1 else required[0] if required else None
+    else:
+        main = Q.AndMaybe(words, Q.Or(phrases)) if phrases else words
+    if main is None:
         # Only filters (or nothing searchable): every document, narrowed by the filters.
         return Q.Every() if parsed.filters or parsed.date_range else None
-    main = Q.And(required) if len(required) > 1 else required[0]
     for word in parsed.excluded:
         excluded = [t for t in cached_tokens(word) if t.kind == "word"]
         if excluded:
@@ -164,6 +191,17 @@ def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
 def _exact(tok: Tok) -> Q.Query:
     strict = filters.strict(tok.text, tok.script)
     return Q.Or([Q.Term("title", strict), Q.Term("body", strict)])
+
+
+def _unknown_word(searcher, parsed: ParsedQuery) -> bool:
+    """Whether a word of the query is in no title or body as written (it may be found only
+    through a looser field, or not at all)."""
+    for tok in cached_tokens(" ".join([parsed.text, *parsed.phrases])):
+        if tok.kind == "word" and tok.script in ("ur", "en") and not is_stopword(tok):
+            term = filters.strict(tok.text, tok.script)
+            if not any(searcher.doc_frequency(f, term) for f in ("title", "body")):
+                return True
+    return False
 
 
 def _filter_query(parsed: ParsedQuery) -> Q.Query | None:
@@ -229,15 +267,34 @@ class Searcher:
         query = build_query(parsed, "all")
         if query is not None:
             hits = self._run(searcher, query, parsed, page, per_page, sort)
-            if hits.total == 0 and parsed.text:
+            if hits.total == 0 and (parsed.text or parsed.phrases):
                 any_query = build_query(parsed, "any")
                 if any_query is not None:
                     hits = self._run(searcher, any_query, parsed, page, per_page, sort)
                     result["mode"] = "any"
+            marker = Highlighter(parsed.text, parsed.phrases)
             result.update(total=hits.total, facets=hits.facets,
-                          results=[self._hit(h, parsed) for h in hits.page])
+                          results=[self._hit(h, marker) for h in hits.page])
+            if (hits.total < SUGGEST_BELOW or result["mode"] == "any"
+                    or _unknown_word(searcher, parsed)):
+                result["suggestion"] = self._suggestion(searcher, q, parsed, result)
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def _suggestion(self, searcher, q: str, parsed: ParsedQuery, result: dict) -> str | None:
+        """A corrected query that finds more (all its words, where the original could not)."""
+        fixed = suggest(searcher.reader(), q[:MAX_QUERY_CHARS], parsed.filter_spans)
+        if not fixed:
+            return None
+        better = parse(fixed)
+        better.filters = parsed.filters
+        query = build_query(better, "all")
+        if query is None:
+            return None
+        found = len(searcher.search(query, filter=_filter_query(better), limit=1))
+        if found and (result["mode"] == "any" or found > result["total"]):
+            return fixed
+        return None
 
     def _run(self, searcher, query, parsed, page, per_page, sort):
         fq = _filter_query(parsed)
@@ -251,7 +308,7 @@ class Searcher:
                   for f in FACETS}
         return _Hits(len(res), list(res[(page - 1) * per_page: page * per_page]), facets)
 
-    def _hit(self, hit, parsed: ParsedQuery) -> dict:
+    def _hit(self, hit, marker: Highlighter) -> dict:
         stored = hit.fields()
         date = stored.get("date")
         return {
@@ -259,7 +316,7 @@ class Searcher:
             "date": date.date().isoformat() if date else None, "site": stored.get("site", ""),
             "category": stored.get("category", ""), "lang": stored.get("lang", ""),
             "score": round(float(hit.score or 0.0), 4),
-            "snippet": snippet(stored.get("body", ""), parsed),
+            "snippet": marker.snippet(stored.get("body", "") or stored.get("title", "")),
         }
 
 
@@ -268,48 +325,3 @@ class _Hits:
     total: int
     page: list
     facets: dict
-
-
-SNIPPET_TOKENS = 36
-
-
-def _match_keys(tok: Tok) -> set[str]:
-    strict = filters.strict(tok.text, tok.script)
-    keys = {strict, *filters.loose(strict, tok.script, tok.arabic_heh)}
-    if tok.script == "en":
-        keys.add("stem:" + filters.s_stem(strict))
-    return keys
-
-
-def snippet(text: str, parsed: ParsedQuery, size: int = SNIPPET_TOKENS) -> str:
-    """The passage of ``text`` with the most query words, HTML-escaped, matches in <mark>."""
-    wanted = set()
-    for part in [parsed.text, *parsed.phrases]:
-        for t in cached_tokens(part):
-            wanted |= _match_keys(t)
-    toks = tokenize(text)
-    if not toks:
-        return html.escape(text[:240])
-    hits = [bool(_match_keys(t) & wanted) for t in toks]
-    best, best_score = 0, -1
-    for i in range(len(toks)):
-        if i == 0 or hits[i]:
-            window = toks[i:i + size]
-            score = len({toks[i + j].text for j in range(len(window)) if hits[i + j]})
-            if score > best_score:
-                best, best_score = i, score
-    first = max(0, best - 4) if best_score > 0 else 0
-    window = range(first, min(len(toks), first + size))
-    out, at = [], toks[first].start if first else 0
-    for i in window:
-        t = toks[i]
-        if t.start < at:
-            continue
-        out.append(html.escape(text[at:t.start]))
-        piece = html.escape(text[t.start:t.end])
-        out.append(f"<mark>{piece}</mark>" if hits[i] else piece)
-        at = t.end
-    end = toks[window[-1]].end if window else at
-    prefix = "… " if first else ""
-    suffix = " …" if end < len(text.rstrip()) else ""
-    return prefix + "".join(out).strip() + suffix

@@ -23,7 +23,7 @@ def test_sample_records_are_complete():
     ("اسموگ", ["s062", "s063"]),
     ("@SecBlinken", ["s017", "s021"]),
     ("elections", ["s008", "s019"]),
-    ("Babar Azam", ["s029", "s030"]),
+    ("Babar Azam", ["s029", "s030", "s036", "s035", "s028", "s027"]),
     ("بجلی کی قیمت", ["s039", "s040", "s001"]),
 ], ids=["urdu", "handle", "english-plural", "english-name", "urdu-with-stop-word"])
 def test_sample_queries(sample_index, query, expected):

@@ -1,0 +1,251 @@
+"""Ranking: a Whoosh query that scores every query word at once, BM25F-style.
+
+Whoosh's ``Or(minmatch=...)`` is not implemented, and summing one BM25 score per field and
+term cannot tell "matched most of the words" from "matched one word many times". So talash
+scores its word clauses itself, segment by segment, with numpy over the raw postings:
+
+* each query word is a ``Clause`` of alternative ``(field, term, weight)`` lookups (exact
+  title and body, joined pairs, loose variants, English stems, cross-script keys);
+* a word's evidence is combined across its alternatives BM25F-style (weighted, length-
+  normalized term frequencies summed before one saturation), so an exact match adds to its
+  loose match and outranks a variant-only match, and a long body does not win by length;
+* a document must match at least ``min_match`` of the words (minimum-should-match), and its
+  score is scaled by the share of the words it matched (coordination), so documents matching
+  more of the query rank higher;
+* a ``Clause`` of kind ``pair`` looks two adjacent query words up as one joined term (the
+  ``join`` field indexes adjacent document words joined): it rewards documents that have the
+  words side by side and lets a compound written as one word count for both.
+
+``MatchQuery`` is an ordinary Whoosh query, so filters, exclusions, phrases (``And``),
+facets, sorting and paging keep working through Whoosh's searcher.
+"""
+
+import math
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+
+LEAD_FIELD = "lead"  # presence there only scales the score (see Ranking.lead)
+
+
+@dataclass(frozen=True)
+class Alt:
+    """One way a query word can match: a term in a field, with the field's weight."""
+
+    field: str
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A query word (or an adjacent pair of words) and the ways it can match."""
+
+    alts: tuple[Alt, ...]
+    covers: tuple[int, ...]  # the query-word indices a match counts for
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranking settings, tuned on the dev splits (see bench/results/tuning.md)."""
+
+    k1: float = 1.2
+    b: dict = field(default_factory=lambda: {"title": 0.5, "body": 0.75})
+    default_b: float = 0.75
+    coord: float = 2.0  # score × (share of query words matched) ** coord
+    coord_idf: bool = True  # the share weighs each word by its idf
+    lead: float = 4.0  # score × (1 + lead × (idf-weighted share of words in the lead) ** 2)
+    pair_weight: float = 1.0  # weight of an adjacent-pair clause against a word clause
+    idf_floor: float = 0.1  # the least idf a word gets (BM25's can go negative)
+    stop_weight: float = 0.0  # weight of a query stop word (it never counts as a match)
+    all_words_up_to: int = 3  # queries with at most this many words need all of them
+    min_share: float = 0.5  # longer ones need this share of their words (rounded up)
+
+    def field_b(self, name: str) -> float:
+        return self.b.get(name, self.default_b)
+
+
+RANKING = Ranking()
+
+
+class MatchQuery(Q.Query):
+    """Documents matching at least ``min_match`` of ``n_words`` query words, ranked."""
+
+    def __init__(self, clauses, n_words: int, min_match: int = 1, ranking: Ranking = RANKING,
+                 boost: float = 1.0):
+        self.clauses = tuple(clauses)
+        self.n_words = n_words
+        self.min_match = max(1, min(min_match, n_words))
+        self.ranking = ranking
+        self.boost = boost
+
+    def __repr__(self):
+        name = type(self).__name__
+        return f"{name}({len(self.clauses)} clauses, {self.min_match}/{self.n_words} words)"
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.clauses == self.clauses
+                and other.min_match == self.min_match and other.ranking == self.ranking)
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.clauses, self.min_match))
+
+    def _terms(self, phrases=True):
+        for c in self.clauses:
+            for a in c.alts:
+                yield a.field, a.term
+
+    def terms(self, phrases=False):
+        yield from self._terms()
+
+    def estimate_size(self, ixreader):
+        return sum(ixreader.doc_frequency(a.field, a.term) for c in self.clauses for a in c.alts)
+
+    def estimate_min_size(self, ixreader):
+        return 0
+
+    def normalize(self):
+        return self
+
+    def simplify(self, ixreader):
+        return self
+
+    def matcher(self, searcher, context=None):
+        ids, scores = score_segment(searcher, self)
+        if not len(ids):
+            return NullMatcher()
+        return ListMatcher(ids.tolist(), weights=(scores * self.boost).tolist())
+
+
+def _idf(n_docs: int, df: int, floor: float) -> float:
+    """Robertson-Sparck Jones idf, floored: a word in most documents says almost nothing."""
+    return max(math.log((n_docs - df + 0.5) / (df + 0.5)), floor)
+
+
+def score_segment(searcher, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
+    """Segment-local doc numbers and scores of the documents ``q`` matches."""
+    reader = searcher.reader()
+    top = searcher.get_parent() if hasattr(searcher, "get_parent") else searcher
+    n_docs = max(top.doc_count_all(), 1)
+    size = reader.doc_count_all()
+    rk = q.ranking
+    total = np.zeros(size)
+    covered = np.zeros((q.n_words, size), dtype=bool)
+    early = np.zeros((q.n_words, size), dtype=bool)
+    word_idf = np.full(q.n_words, _idf(n_docs, 0, rk.idf_floor))
+    for clause in q.clauses:
+        if not clause.weight:
+            continue
+        pseudo, lead, df = _pseudo_tf(reader, top, clause, rk, n_docs)
+        if not df:
+            continue
+        idf = _idf(n_docs, df, rk.idf_floor)
+        total += clause.weight * idf * pseudo * (rk.k1 + 1) / (pseudo + rk.k1)
+        hit = pseudo > 0
+        for i in clause.covers:
+            covered[i] |= hit
+            early[i] |= lead
+        if len(clause.covers) == 1:
+            word_idf[clause.covers[0]] = idf
+    count = covered.sum(axis=0)
+    ids = np.nonzero(count >= q.min_match)[0]
+    weights = word_idf if rk.coord_idf else np.ones(q.n_words)
+    share = weights @ covered[:, ids] / weights.sum()
+    lead_share = word_idf @ early[:, ids] / word_idf.sum()
+    return ids, total[ids] * share ** rk.coord * (1 + rk.lead * lead_share ** 2)
+
+
+def _pseudo_tf(reader, top, clause: Clause, rk: Ranking, n_docs: int):
+    """BM25F's combined term frequency of one clause in every document of a segment (each
+    field's frequency normalized by its length and weighted, then summed), whether the clause
+    is in the document's lead, and the largest document frequency of its terms."""
+    size = reader.doc_count_all()
+    pseudo, lead = np.zeros(size), np.zeros(size, dtype=bool)
+    df = 0
+    for alt in clause.alts:
+        if not alt.weight:
+            continue
+        ids, tf = _postings(reader, alt.field, alt.term)
+        if not len(ids):
+            continue
+        if alt.field == LEAD_FIELD:
+            lead[ids] = True
+            continue
+        df = max(df, top.doc_frequency(alt.field, alt.term))
+        lengths = _lengths(reader, alt.field)[ids]
+        avg = max(top.field_length(alt.field) / n_docs, 1.0)
+        b = rk.field_b(alt.field)
+        pseudo[ids] += alt.weight * tf / (1.0 - b + b * lengths / avg)
+    return pseudo, lead, df
+
+
+# Postings and field lengths, read in bulk (numpy) rather than one posting at a time.
+
+def _postings(reader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """Doc numbers and term frequencies of ``term`` in one segment (deleted docs left out)."""
+    try:
+        m = reader.postings(fieldname, term)
+    except Exception:  # TermNotFound, or a field this index does not have
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    deleted = None
+    if isinstance(m, FilterMatcher):
+        deleted, m = m._ids, m.child
+        m.reset()  # the filter already stepped past leading deleted postings
+    ids, weights = [], []
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+        # Whoosh's W3 block format: decode whole blocks, not single postings.
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.extend(m._ids)
+            weights.extend(m._weights)
+            m._next_block()
+    else:
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+    ids_arr, tf = np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=float)
+    if deleted:
+        keep = ~np.isin(ids_arr, np.fromiter(deleted, dtype=np.int64))
+        ids_arr, tf = ids_arr[keep], tf[keep]
+    return ids_arr, tf
+
+
+_BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=float)
+_length_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _lengths(reader, fieldname: str) -> np.ndarray:
+    """Every document's length in ``fieldname`` for one segment, cached per reader."""
+    cache = _length_cache.setdefault(reader, {})
+    arr = cache.get(fieldname)
+    if arr is None:
+        arr = cache[fieldname] = _read_lengths(reader, fieldname)
+    return arr
+
+
+def _read_lengths(reader, fieldname: str) -> np.ndarray:
+    size = reader.doc_count_all()
+    try:
+        # The lengths column is one byte per document: read it in one go.
+        col = reader._perdoc._cached_reader(f"_{fieldname}_len", _LENGTHS_COLUMN)
+        raw = col._dbfile.get(col._basepos, col._count) if col is not None else b""
+        codes = np.zeros(size, dtype=np.uint8)
+        codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        return _BYTE_TO_LENGTH[codes]
+    except AttributeError:  # another codec: the public, per-document way
+        return np.array([reader.doc_field_length(d, fieldname, 0) or 0 for d in range(size)],
+                        dtype=float)
+
+
+try:
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN as _LENGTHS_COLUMN
+except ImportError:  # pragma: no cover - other Whoosh versions
+    _LENGTHS_COLUMN = None
