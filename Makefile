@@ -8,7 +8,7 @@ PORT   ?= 8000
 INDEX  ?= indexes/default
 SAMPLE := search/samples/news.jsonl
 
-.PHONY: run test lint bench bench-perf wrk index clean browser
+.PHONY: run test lint bench bench-perf soak wrk index clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ bench: $(VENV)/.installed-dev wrk
 
 bench-perf: $(VENV)/.installed-dev wrk
 	$(BIN)/python -m bench.perf $(PERF_ARGS)
+
+# The long load and fault runs (bench/soak.py), one summary line each: fuzzing at volume, 60 s
+# of wrk at 32 connections, a reindex under load, a stuck request, SIGKILLed reindexes, faults.
+# SOAK_ARGS scales them, e.g. SOAK_ARGS="--seconds 120 --trials 20" or "--only kill".
+soak: $(VENV)/.installed-dev wrk
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

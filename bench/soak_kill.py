@@ -104,10 +104,10 @@ def outcome(index: Path, live_before: str, exited: int | None) -> str:
     return "killed before writing (starting or reading)"
 
 
-def run_trials(work: Path, trials: int, seed: int, ask: Ask | None = None, docs: int = 80,
-               log: Callable[[str], None] = lambda _: None) -> list[Trial]:
-    """``trials`` kill trials on an index under ``work``; ``ask`` reads the index (default: in
-    this process). Trials alternate a full rebuild and an ``--update --prune``."""
+def run_trials(work: Path, trials: int, seed: int, reader: Callable[[Path], Ask] | None = None,
+               docs: int = 80, log: Callable[[str], None] = lambda _: None) -> list[Trial]:
+    """``trials`` kill trials on an index under ``work``; ``reader(index)`` gives the function
+    that asks it (default: a Searcher in this process). Two rebuilds, two updates, and so on."""
     index = work / "index"
     corpora = [corpus("a", docs, seed), corpus("b", docs + 7, seed + 1)]
     sources = [work / "a.jsonl", work / "b.jsonl"]
@@ -115,7 +115,7 @@ def run_trials(work: Path, trials: int, seed: int, ask: Ask | None = None, docs:
         path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs_of),
                         "utf-8")
     build_index(index, corpora[0])
-    ask = ask or _in_process(index)
+    ask = (reader or _in_process)(index)
     writing, done = _calibrate(reindex_command(sources[1], index, "rebuild"), index)
     # Kills spread over the run, most of them while it writes: from a little before the new
     # generation appears (starting, reading) to a little after the run ends.
