@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--docs", type=int, default=1000)
-    parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--trials", type=int, default=16)
     parser.add_argument("--kill-docs", type=int, default=600)
     parser.add_argument("--fuzz-examples", type=int, default=1000)
     parser.add_argument("--fuzz-docs", type=int, default=1000)

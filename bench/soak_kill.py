@@ -62,11 +62,17 @@ class Reader(threading.Thread):
         self.join(timeout=60)
 
 
+# Where a trial aims its kill: a moment the runner can see from outside, and a seeded random
+# delay after it, drawn up to that phase's length in an uninterrupted run.
+ANCHORS = ("start", "new generation", "sealed", "switched")
+
+
 @dataclass
 class Trial:
     number: int
     mode: str
-    delay: float
+    anchor: str
+    delay: float  # seconds after the anchor
     outcome: str = ""
     answers: int = 0
     problems: list[str] = field(default_factory=list)
@@ -105,9 +111,11 @@ def outcome(index: Path, live_before: str, exited: int | None) -> str:
 
 
 def run_trials(work: Path, trials: int, seed: int, reader: Callable[[Path], Ask] | None = None,
-               docs: int = 80, log: Callable[[str], None] = lambda _: None) -> list[Trial]:
+               docs: int = 80, log: Callable[[str], None] = lambda _: None,
+               first: int = 0) -> list[Trial]:
     """``trials`` kill trials on an index under ``work``; ``reader(index)`` gives the function
-    that asks it (default: a Searcher in this process). Two rebuilds, two updates, and so on."""
+    that asks it (default: a Searcher in this process). Two rebuilds, two updates, and so on;
+    ``first`` skips to a later trial of that sequence (4: the rebuild killed once sealed)."""
     index = work / "index"
     corpora = [corpus("a", docs, seed), corpus("b", docs + 7, seed + 1)]
     sources = [work / "a.jsonl", work / "b.jsonl"]
@@ -116,37 +124,73 @@ def run_trials(work: Path, trials: int, seed: int, reader: Callable[[Path], Ask]
                         "utf-8")
     build_index(index, corpora[0])
     ask = (reader or _in_process)(index)
-    writing, done = _calibrate(reindex_command(sources[1], index, "rebuild"), index)
-    # Kills spread over the run, most of them while it writes: from a little before the new
-    # generation appears (starting, reading) to a little after the run ends.
-    low, high = max(0.0, writing - 0.15 * (done - writing)), done * 1.05
+    # Calibrate: one uninterrupted run of each kind (A → B rebuilt, B → A updated), timing
+    # when its new generation appears, when CURRENT switches and when it ends. Then each
+    # kind's trials aim at each phase in turn: starting, writing, sealing and switching,
+    # cleaning up; a kill lands a random delay after the moment its phase begins.
+    timings = {"rebuild": _calibrate(reindex_command(sources[1], index, "rebuild"), index),
+               "update": _calibrate(reindex_command(sources[0], index, "update"), index)}
     rng, results = random.Random(seed), []
-    for number in range(trials):
-        old, new = (1, 0) if number % 2 == 0 else (0, 1)
+    for number in range(first, first + trials):
+        old, new = (0, 1) if number % 2 == 0 else (1, 0)
         mode = "rebuild" if number % 4 < 2 else "update"
-        trial = Trial(number + 1, mode, round(rng.uniform(low, high), 2))
+        anchor = ANCHORS[(number // 4 * 2 + number % 2) % 4]
+        writing, switched, done = timings[mode]
+        span = {"start": writing, "new generation": switched - writing, "sealed": 0.003,
+                "switched": done - switched}[anchor]
+        trial = Trial(number + 1, mode, anchor, round(rng.uniform(0, max(span, 0.001)), 3))
         _one(trial, index, sources[new], state_of(corpora[old]), state_of(corpora[new]), ask)
-        log(f"trial {trial.number}: {mode}, kill after {trial.delay:.2f} s: {trial.outcome}; "
-            f"{trial.answers} answers; {'; '.join(trial.problems) or 'ok'}")
+        log(f"trial {trial.number}: {mode}, killed {trial.delay:.3f} s after {anchor}: "
+            f"{trial.outcome}; {trial.answers} answers; {'; '.join(trial.problems) or 'ok'}")
         results.append(trial)
     return results
 
 
-def _calibrate(command: list[str], index: Path) -> tuple[float, float]:
-    """One uninterrupted run: seconds until its new generation appears, and until it ends."""
-    before = set(generations(index))
+def _calibrate(command: list[str], index: Path) -> tuple[float, float, float]:
+    """One uninterrupted run: seconds until its new generation appears, until CURRENT names
+    it, and until the run ends."""
+    before, live = set(generations(index)), (index / CURRENT).read_text("utf-8")
     started = time.monotonic()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    writing = None
+    writing = switched = None
     while proc.poll() is None:
+        now = time.monotonic() - started
         if writing is None and set(generations(index)) - before:
-            writing = time.monotonic() - started
-        time.sleep(0.01)
+            writing = now
+        if switched is None and (index / CURRENT).read_text("utf-8") != live:
+            switched = now
+        time.sleep(0.002)
     done = time.monotonic() - started
     if proc.returncode != 0:
         raise RuntimeError(f"the calibration reindex failed (exit {proc.returncode})")
-    return (writing if writing is not None else done / 2), done
+    switched = switched or done
+    return (writing if writing is not None else switched / 2), switched, done
+
+
+def _reached(anchor: str, index: Path, before: set, live: str) -> bool:
+    if anchor == "start":
+        return True
+    new = set(generations(index)) - before
+    if anchor == "new generation":
+        return bool(new)
+    if anchor == "sealed":
+        return any((gen / META).exists() for gen in new)
+    return (index / CURRENT).read_text("utf-8").strip() != live
+
+
+def _kill_when(proc: subprocess.Popen, trial: Trial, index: Path, live: str):
+    """SIGKILL ``proc`` ``trial.delay`` seconds after its anchor, unless it ends first."""
+    before, aimed = set(generations(index)), None
+    while proc.poll() is None:
+        now = time.monotonic()
+        if aimed is None and _reached(trial.anchor, index, before, live):
+            aimed = now + trial.delay
+        if aimed is not None and now >= aimed:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    proc.wait(timeout=60)
 
 
 def _one(trial: Trial, index: Path, source: Path, old, new, ask: Ask):
@@ -155,14 +199,8 @@ def _one(trial: Trial, index: Path, source: Path, old, new, ask: Ask):
     reader = Reader(ask)
     reader.start()
     proc = subprocess.Popen(reindex_command(source, index, trial.mode), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        proc.wait(timeout=trial.delay)
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        proc.stderr.close()
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _kill_when(proc, trial, index, live_before)
     time.sleep(0.1)  # a few more answers after the kill
     reader.stop()
     trial.outcome = outcome(index, live_before, proc.returncode)

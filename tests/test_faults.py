@@ -161,9 +161,11 @@ def test_gunicorn_serves_503_over_a_damaged_index_without_a_crash_loop(sample_in
 
 
 def test_reindex_killed_at_random_moments(tmp_path):
-    """Seeded SIGKILL trials, a rebuild and an update (``make soak`` runs more)."""
-    trials = run_trials(tmp_path, trials=2, seed=20241129, docs=150)
-    assert len(trials) == 2
+    """Seeded SIGKILL trials (``make soak`` runs 16, all phases): here two full rebuilds,
+    one killed just after its new generation was sealed, one just after CURRENT switched."""
+    trials = run_trials(tmp_path, trials=2, seed=20241129, docs=150, first=4)
+    assert [(t.mode, t.anchor) for t in trials] == [("rebuild", "sealed"),
+                                                    ("rebuild", "switched")]
     for trial in trials:
         assert trial.problems == [], trial
         assert trial.answers > 0
