@@ -50,12 +50,19 @@ access_log_format = ('%(t)s %({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)sB '
 def on_starting(server):
     """Refuse to start, with one line saying what to change, when no request could be
     answered: a wrong index directory or an index of another analyzer version (README,
-    Operations). Runs in the master, before any worker, so nothing crash-loops."""
-    from web import startup_problem
+    Operations). Runs before any worker, so nothing crash-loops; in a child process, so that
+    the master never imports the engine (``kill -HUP`` must start workers with new code)."""
+    import subprocess
+    import sys
 
-    problem = startup_problem(_settings["INDEX_DIR"])
-    if problem:
-        raise SystemExit(f"talash: cannot start: {problem}")
+    check = ("import sys; from web import startup_problem; "
+             "print(startup_problem(sys.argv[1]) or '', end='')")
+    done = subprocess.run([sys.executable, "-c", check, os.path.abspath(_settings["INDEX_DIR"])],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"talash: cannot start: the startup check failed: {done.stderr}")
+    if done.stdout:
+        raise SystemExit(f"talash: cannot start: {done.stdout}")
 
 
 # gthread's ``timeout`` cannot stop a request stuck in a thread: web/watchdog.py does.

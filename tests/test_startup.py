@@ -115,3 +115,16 @@ def test_talash_serve_refuses_a_wrong_index_too(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith(
         f"talash: cannot start: the index directory {missing} does not exist.")
+
+
+def test_the_master_never_imports_the_engine(sample_index):
+    """gunicorn's master runs the startup check in a child process: holding the engine's
+    modules itself, it would fork workers with the old code on ``kill -HUP``."""
+    probe = ("import runpy, sys; conf = runpy.run_path('gunicorn.conf.py'); "
+             "conf['on_starting'](None); print(sorted(m for m in sys.modules "
+             "if m.split('.')[0] in ('search', 'whoosh', 'icu', 'numpy')))")
+    env = {"PATH": "/usr/bin:/bin", "TALASH_INDEX_DIR": str(sample_index)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

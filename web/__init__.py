@@ -14,8 +14,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from search.errors import IndexCorrupt, IndexMissing, ReindexNeeded
-from search.generations import live_generation
 from web import config as settings
 
 STATIC_MAX_AGE = 7 * 24 * 3600  # static URLs carry the code version, so a deploy busts them
@@ -56,6 +54,11 @@ def startup_problem(index_dir: str) -> str | None:
     by the deployment, not by waiting. A directory without a (readable) index is served as
     503 until a reindex, so that a server can be started before the first reindex and never
     crash-loops over a damaged file."""
+    # Imported here: gunicorn's master imports this package (for web.config) and must not
+    # hold the engine's code, or ``kill -HUP`` would start workers with the old code.
+    from search.errors import IndexCorrupt, IndexMissing, ReindexNeeded
+    from search.generations import live_generation
+
     root = Path(index_dir)
     if not root.is_dir():
         what = "is a file, not a directory" if root.exists() else "does not exist"
