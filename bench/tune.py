@@ -5,7 +5,8 @@
 Building the title-masked news index takes about a minute, so this keeps one index per
 dataset under ``bench/work/tune-*`` (named after the analyzer version and a hash of the
 schema, so a change to either builds a fresh one) and only re-runs the queries. Settings are the
-ranking knobs: ``k1``, ``coord``, ``pair_weight``, ``min_share``, ``all_words_up_to``,
+ranking knobs: ``fallback_below``, ``k1``, ``coord``, ``pair_weight``, ``min_share``,
+``all_words_up_to``,
 ``b.FIELD`` (BM25F length normalization per field) and ``boost.FIELD`` (field weights).
 ``bench.relevance`` remains the reference run; this is for the search between its runs.
 """
@@ -48,7 +49,9 @@ def apply(settings: dict[str, str]) -> None:
     ranking = querying.RANKING
     for name, value in settings.items():
         kind, _, key = name.partition(".")
-        if kind == "boost":
+        if name == "fallback_below":
+            querying.FALLBACK_BELOW = int(value)
+        elif kind == "boost":
             querying.BOOSTS[key] = float(value)
         elif kind == "b":
             ranking = dataclasses.replace(ranking, b={**ranking.b, key: float(value)})
@@ -64,14 +67,15 @@ def ranked_ids(searcher, text: str, k: int = DEPTH) -> list[str]:
     """The top ``k`` ids as Searcher.search ranks them, without snippets or facets."""
     parsed = querying.parse(text)
     whoosh_searcher, _ = searcher._state()
+    hits = []
     for mode in ("all", "any"):
         q = querying.build_query(parsed, mode)
         if q is None:
-            return []
+            break
         hits = whoosh_searcher.search(q, limit=k)
-        if len(hits):
-            return [h["id"] for h in hits]
-    return []
+        if len(hits) >= querying.fallback_below(parsed):
+            break
+    return [h["id"] for h in hits]
 
 
 def run(name: str, limit: int | None = None) -> dict[str, float]:

@@ -29,12 +29,13 @@ from search.suggest import suggest
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 1000
 FACETS = ("site", "category", "lang", "year")
+FALLBACK_BELOW = 20  # fewer documents matching most words of a long query: any word will do
 SUGGEST_BELOW = 3  # a query finding fewer documents than this gets a "did you mean"
 FILTER_FIELDS = ("site", "lang", "category", "year")
 
 # Field weights inside a word's BM25F sum; "pair" weighs two query words found side by side.
 BOOSTS = {"title": 3.0, "body": 1.5, "lead": 1.0, "join": 1.2, "pair": 1.2, "loose": 0.8,
-          "stem": 0.6, "xkey": 0.3}
+          "stem": 0.6, "xkey": 0.3, "inflect": 0.6}
 
 _TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<neg>-)?(?P<word>[^\s"]+)')
 _FILTER = re.compile(r"^(?P<key>site|lang|category|year|date):(?P<value>.+)$", re.I)
@@ -103,7 +104,26 @@ def _word_alts(tok: Tok) -> list[Alt]:
     if tok.script == "en":
         alts.append(Alt("stem", filters.s_stem(strict), BOOSTS["stem"]))
     alts += [Alt("xkey", k, BOOSTS["xkey"]) for k in crossscript.word_query_terms(tok)]
+    if tok.script == "ur" and BOOSTS["inflect"]:
+        stem = inflection_stem(strict)
+        endings = tuple(e for e in ENDINGS if stem + e != strict)
+        alts.append(Alt("body", stem, BOOSTS["inflect"], endings))
     return alts
+
+
+# Urdu inflections (verbs: پڑھ → پڑھا پڑھی پڑھے پڑھنا پڑھتے ...; nouns: کتاب → کتابیں کتابوں).
+ENDINGS = ("", "ا", "ی", "ے", "و", "یں", "وں", "نا", "نی", "نے", "تا", "تی", "تے", "تیں",
+           "ئے", "ئی", "یا", "یے", "ات", "ئیں", "یاں")
+_STRIP = sorted((e for e in ENDINGS if e), key=len, reverse=True)
+MIN_STEM = 3
+
+
+def inflection_stem(word: str) -> str:
+    """``word`` without its longest inflectional ending, if at least MIN_STEM letters stay."""
+    for e in _STRIP:
+        if word.endswith(e) and len(word) - len(e) >= MIN_STEM:
+            return word[: -len(e)]
+    return word
 
 
 def _pair_alts(a: Tok, b: Tok) -> list[Alt]:
@@ -140,10 +160,6 @@ def word_clauses(text: str) -> tuple[list[Clause], int]:
         if not stop[i]:
             index[i] = len(index)
             clauses.append(Clause(tuple(_word_alts(tok)), (index[i],)))
-        elif RANKING.stop_weight:
-            strict = filters.strict(tok.text, tok.script)
-            alts = (Alt("title", strict, BOOSTS["title"]), Alt("body", strict, BOOSTS["body"]))
-            clauses.append(Clause(alts, (), RANKING.stop_weight))
     for i, (a, b) in enumerate(zip(toks, toks[1:], strict=False)):
         alts = _pair_alts(a, b) if b.pos == a.pos + 1 else []
         if alts:
@@ -158,6 +174,15 @@ def min_match(n_words: int, ranking=None) -> int:
     if n_words <= rk.all_words_up_to:
         return n_words
     return max(rk.all_words_up_to, math.ceil(n_words * rk.min_share))
+
+
+def fallback_below(parsed: ParsedQuery) -> int:
+    """Below how many results a search widens to any word: a long query (a headline, a
+    question) whose words few documents share widens early; a short one only on no match."""
+    if not (parsed.text or parsed.phrases):
+        return 0
+    _, n_words = word_clauses(" ".join([parsed.text, *parsed.phrases]))
+    return FALLBACK_BELOW if n_words > RANKING.all_words_up_to else 1
 
 
 def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
@@ -267,7 +292,7 @@ class Searcher:
         query = build_query(parsed, "all")
         if query is not None:
             hits = self._run(searcher, query, parsed, page, per_page, sort)
-            if hits.total == 0 and (parsed.text or parsed.phrases):
+            if hits.total < fallback_below(parsed):
                 any_query = build_query(parsed, "any")
                 if any_query is not None:
                     hits = self._run(searcher, any_query, parsed, page, per_page, sort)

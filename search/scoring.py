@@ -40,6 +40,10 @@ class Alt:
     field: str
     term: str
     weight: float
+    endings: tuple[str, ...] = ()  # if given, the alt is term + each ending instead
+
+    def terms(self) -> tuple[str, ...]:
+        return tuple(self.term + e for e in self.endings) if self.endings else (self.term,)
 
 
 @dataclass(frozen=True)
@@ -60,12 +64,11 @@ class Ranking:
     default_b: float = 0.75
     coord: float = 2.0  # score × (share of query words matched) ** coord
     coord_idf: bool = True  # the share weighs each word by its idf
-    lead: float = 4.0  # score × (1 + lead × (idf-weighted share of words in the lead) ** 2)
+    lead: float = 3.0  # score × (1 + lead × (idf-weighted share of words in the lead) ** 2)
     pair_weight: float = 1.0  # weight of an adjacent-pair clause against a word clause
     idf_floor: float = 0.1  # the least idf a word gets (BM25's can go negative)
-    stop_weight: float = 0.0  # weight of a query stop word (it never counts as a match)
-    all_words_up_to: int = 3  # queries with at most this many words need all of them
-    min_share: float = 0.5  # longer ones need this share of their words (rounded up)
+    all_words_up_to: int = 2  # queries with at most this many words need all of them
+    min_share: float = 0.25  # longer ones need this share of their words (rounded up)
 
     def field_b(self, name: str) -> float:
         return self.b.get(name, self.default_b)
@@ -99,13 +102,14 @@ class MatchQuery(Q.Query):
     def _terms(self, phrases=True):
         for c in self.clauses:
             for a in c.alts:
-                yield a.field, a.term
+                for term in a.terms():
+                    yield a.field, term
 
     def terms(self, phrases=False):
         yield from self._terms()
 
     def estimate_size(self, ixreader):
-        return sum(ixreader.doc_frequency(a.field, a.term) for c in self.clauses for a in c.alts)
+        return sum(ixreader.doc_frequency(f, t) for f, t in self._terms())
 
     def estimate_min_size(self, ixreader):
         return 0
@@ -171,17 +175,18 @@ def _pseudo_tf(reader, top, clause: Clause, rk: Ranking, n_docs: int):
     for alt in clause.alts:
         if not alt.weight:
             continue
-        ids, tf = _postings(reader, alt.field, alt.term)
-        if not len(ids):
-            continue
-        if alt.field == LEAD_FIELD:
-            lead[ids] = True
-            continue
-        df = max(df, top.doc_frequency(alt.field, alt.term))
-        lengths = _lengths(reader, alt.field)[ids]
-        avg = max(top.field_length(alt.field) / n_docs, 1.0)
-        b = rk.field_b(alt.field)
-        pseudo[ids] += alt.weight * tf / (1.0 - b + b * lengths / avg)
+        for term in alt.terms():
+            ids, tf = _postings(reader, alt.field, term)
+            if not len(ids):
+                continue
+            if alt.field == LEAD_FIELD:
+                lead[ids] = True
+                continue
+            df = max(df, top.doc_frequency(alt.field, term))
+            lengths = _lengths(reader, alt.field)[ids]
+            avg = max(top.field_length(alt.field) / n_docs, 1.0)
+            b = rk.field_b(alt.field)
+            pseudo[ids] += alt.weight * tf / (1.0 - b + b * lengths / avg)
     return pseudo, lead, df
 
 
@@ -190,9 +195,13 @@ def _pseudo_tf(reader, top, clause: Clause, rk: Ranking, n_docs: int):
 def _postings(reader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
     """Doc numbers and term frequencies of ``term`` in one segment (deleted docs left out)."""
     try:
+        # Most lookups miss (title in untitled text, rare variants): the membership test
+        # costs a fifteenth of a failed postings() call.
+        if (fieldname, term) not in reader:
+            return _NOTHING
         m = reader.postings(fieldname, term)
     except Exception:  # TermNotFound, or a field this index does not have
-        return np.empty(0, dtype=np.int64), np.empty(0)
+        return _NOTHING
     deleted = None
     if isinstance(m, FilterMatcher):
         deleted, m = m._ids, m.child
@@ -218,6 +227,7 @@ def _postings(reader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray
     return ids_arr, tf
 
 
+_NOTHING = (np.empty(0, dtype=np.int64), np.empty(0))
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=float)
 _length_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
