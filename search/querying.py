@@ -204,8 +204,10 @@ def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
     else:
         main = Q.AndMaybe(words, Q.Or(phrases)) if phrases else words
     if main is None:
-        # Only filters (or nothing searchable): every document, narrowed by the filters.
-        return Q.Every() if parsed.filters or parsed.date_range else None
+        # No words: every document, narrowed by the filters and exclusions (if any).
+        if not (parsed.filters or parsed.date_range or parsed.excluded):
+            return None
+        main = Q.Every()
     for word in parsed.excluded:
         excluded = [t for t in cached_tokens(word) if t.kind == "word"]
         if excluded:

@@ -3,7 +3,7 @@
 import pytest
 
 from search.indexing import build_index
-from search.querying import Searcher, parse
+from search.querying import Searcher, inflection_stem, min_match, parse
 
 DOCS = [
     {"id": "q1", "title": "لاہور میں اسموگ", "date": "2024-11-08", "site": "a.example",
@@ -92,3 +92,93 @@ def test_parse_keeps_unknown_syntax_as_words():
     assert parsed.text == "foo:bar AND"
     assert parsed.phrases == ["a b"] and parsed.excluded == ["c"]
     assert parsed.filters == {"site": "x.example", "year": "2024"}
+
+
+# --- Golden queries on the shipped sample corpus (search/samples/FEATURES.md) ------------
+
+
+def sample_ids(sample_index, query, **kw):
+    return [h["id"] for h in Searcher(sample_index).search(query, **kw)["results"]]
+
+
+@pytest.mark.parametrize("query, kw, expected", [
+    ('"بجلی کی قیمت"', {}, ["s039", "s040", "s001"]),
+    ('"اہم خبر"', {}, ["s051"]),
+    ('"کم آمدنی"', {}, ["s047"]),
+    ("elections -trump", {}, ["s008"]),
+    ("بلنکن -واشنگٹن", {}, ["s015", "s016", "s021"]),
+    ("-کراچی site:khabarnama.example", {"per_page": 30},
+     ["s001", "s005", "s013", "s017", "s021", "s025", "s031", "s035", "s039", "s043", "s047",
+      "s050", "s052", "s057", "s062", "s066"]),
+    ("site:khabarnama.example بجلی", {}, ["s039", "s001"]),
+    ("بجلی", {"site": "khabarnama.example"}, ["s039", "s001"]),
+    ("lang:en Karachi", {}, ["s029", "s069", "s043"]),
+    ("lang:mixed", {}, ["s013", "s021", "s030", "s044", "s054", "s070"]),
+    ("category:weather اسموگ", {}, ["s062", "s063"]),
+    ("مہنگائی", {"category": "business"}, ["s041", "s045", "s050"]),
+    ("year:2023 مہنگائی", {}, ["s041", "s045"]),
+    ("مہنگائی", {"lang": "ur", "year": "2023"}, ["s041", "s045"]),
+    ("date:2024-01-01..2024-12-31 کراچی", {}, ["s064", "s053", "s030", "s043"]),
+    ("date:2022 elections", {}, ["s008", "s019"]),
+    ("category:weather year:2024", {}, ["s063", "s064"]),
+    ("Trump tariffs", {}, ["s044"]),
+    ("Babar Azam", {}, ["s029", "s030", "s036", "s035", "s028", "s027"]),
+    ("خوبصورت", {}, ["s072", "s006", "s055"]),
+], ids=["phrase-with-stop-word", "phrase-in-markup", "phrase-across-zwnj", "exclusion-english",
+        "exclusion-urdu", "exclusion-with-filter-only", "site-inline", "site-argument",
+        "lang-inline", "lang-only", "category-inline", "category-argument", "year-inline",
+        "lang-and-year-arguments", "date-range", "date-year", "filters-only", "two-english-words",
+        "cross-script-name", "joined-and-split-compound"])
+def test_sample_golden_queries(sample_index, query, kw, expected):
+    assert sample_ids(sample_index, query, **kw) == expected
+
+
+def test_sample_any_word_fallback(sample_index):
+    result = Searcher(sample_index).search("کراچی اسموگ", per_page=5)
+    assert (result["mode"], result["total"]) == ("any", 21)
+    # No record has both words; the rarer word's records come first.
+    assert [h["id"] for h in result["results"]] == ["s062", "s063", "s064", "s003", "s071"]
+
+
+def test_sample_phrase_not_found_falls_back_to_its_words(sample_index):
+    result = Searcher(sample_index).search('"خبر اہم"')
+    assert result["mode"] == "any"
+    assert [h["id"] for h in result["results"]] == ["s051", "s052", "s024", "s004"]
+
+
+def test_sample_sort_by_date_pages_through_all_hits(sample_index):
+    searcher = Searcher(sample_index)
+    pages = [searcher.search("بجلی", sort="date", per_page=3, page=n) for n in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [6, 6, 6]
+    assert [[h["id"] for h in p["results"]] for p in pages] == [
+        ["s064", "s001", "s040"], ["s039", "s070", "s068"], []]
+    dates = [h["date"] for p in pages for h in p["results"]]
+    assert dates == sorted(dates, reverse=True)
+    assert sample_ids(sample_index, "بجلی") == ["s039", "s040", "s068", "s070", "s064", "s001"]
+
+
+def test_sample_facets_count_the_query_and_follow_filters(sample_index):
+    searcher = Searcher(sample_index)
+    facets = searcher.search("مہنگائی")["facets"]
+    assert facets == {
+        "site": [{"value": "khabarnama.example", "count": 3},
+                 {"value": "urdu-times.example", "count": 2}],
+        "category": [{"value": "business", "count": 3}, {"value": "pakistan", "count": 2}],
+        "lang": [{"value": "ur", "count": 4}, {"value": "mixed", "count": 1}],
+        "year": [{"value": "2023", "count": 2}, {"value": "2024", "count": 2},
+                 {"value": "2025", "count": 1}],
+    }
+    narrowed = searcher.search("مہنگائی", site="khabarnama.example")
+    assert narrowed["total"] == 3
+    assert narrowed["facets"]["site"] == [{"value": "khabarnama.example", "count": 3}]
+
+
+def test_min_match_rule():
+    assert [min_match(n) for n in range(1, 11)] == [1, 2, 2, 2, 2, 2, 2, 2, 3, 3]
+
+
+def test_inflection_stem():
+    assert inflection_stem("پڑھنی") == "پڑھ"
+    assert inflection_stem("کتابیں") == "کتاب"
+    assert inflection_stem("کرنا") == "کرن"  # the longest ending that leaves three letters
+    assert inflection_stem("کیا") == "کیا"
