@@ -1,17 +1,18 @@
-"""User text → Whoosh query → ranked hits with snippets and facets.
+"""Parsed query → Whoosh query → ranked hits with snippets, facets and a suggestion.
 
-User text is text: plain words, "quoted phrases", ``-excluded`` words and a few filters
-(``site:``, ``lang:``, ``category:``, ``year:``, ``date:FROM..TO``). Anything else is matched
-as words, and no input raises. Each query word is looked up in every field with a boost that
-puts exact matches first (strict > join > loose > stem > cross-script key), title above body.
+The query language is in ``parsing.py``; ranking in ``scoring.py``; snippets in
+``snippets.py``; "did you mean" in ``suggest.py``. Here each query word becomes a clause of
+lookups in every field, weighted so exact matches come first (strict title > body > join >
+loose > stem > cross-script key, plus Urdu inflections); adjacent words also become a pair
+clause. A query of up to ``Ranking.all_words_up_to`` words needs all of them, a longer one a
+share (``min_match``); when too few documents qualify (none, or under ``FALLBACK_BELOW`` for
+a long query) the search widens to any word and says so with ``mode: "any"``.
 """
 
 import math
-import re
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as Q
@@ -22,12 +23,12 @@ from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
 from search.errors import QueryError
 from search.indexing import CURRENT, open_live
+from search.parsing import MAX_QUERY_CHARS, ParsedQuery, parse
 from search.scoring import RANKING, Alt, Clause, MatchQuery
 from search.snippets import Highlighter
 from search.suggest import suggest
 
 MAX_PER_PAGE = 100
-MAX_QUERY_CHARS = 1000
 FACETS = ("site", "category", "lang", "year")
 FALLBACK_BELOW = 20  # fewer documents matching most words of a long query: any word will do
 SUGGEST_BELOW = 3  # a query finding fewer documents than this gets a "did you mean"
@@ -36,62 +37,6 @@ FILTER_FIELDS = ("site", "lang", "category", "year")
 # Field weights inside a word's BM25F sum; "pair" weighs two query words found side by side.
 BOOSTS = {"title": 3.0, "body": 1.5, "lead": 1.0, "join": 1.2, "pair": 1.2, "loose": 0.8,
           "stem": 0.6, "xkey": 0.3, "inflect": 0.6}
-
-_TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<neg>-)?(?P<word>[^\s"]+)')
-_FILTER = re.compile(r"^(?P<key>site|lang|category|year|date):(?P<value>.+)$", re.I)
-
-
-@dataclass
-class ParsedQuery:
-    text: str = ""  # the free words, in order
-    phrases: list[str] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-    filters: dict[str, str] = field(default_factory=dict)
-    date_range: tuple[datetime | None, datetime | None] | None = None
-    filter_spans: list[tuple[int, int]] = field(default_factory=list)  # where filters are
-
-
-def parse(text: str) -> ParsedQuery:
-    """Split user text into words, phrases, exclusions and filters; never raises."""
-    parsed = ParsedQuery()
-    words = []
-    for m in _TOKEN.finditer(text[:MAX_QUERY_CHARS]):
-        if m.group("phrase") is not None:
-            if m.group("phrase").strip():
-                parsed.phrases.append(m.group("phrase"))
-            continue
-        word = m.group("word")
-        f = _FILTER.match(word)
-        if f and _apply_filter(parsed, f.group("key").lower(), f.group("value")):
-            parsed.filter_spans.append(m.span())
-            continue
-        if m.group("neg") and word:
-            parsed.excluded.append(word)
-        else:
-            words.append((m.group("neg") or "") + word)
-    parsed.text = " ".join(words)
-    return parsed
-
-
-def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
-    if key == "date":
-        start, _, end = value.partition("..")
-        try:
-            parsed.date_range = (_day(start), _day(end, end_of_day=True))
-        except ValueError:
-            return False
-        return True
-    parsed.filters[key] = value.lower() if key != "site" else value.lower().removeprefix("www.")
-    return True
-
-
-def _day(text: str, end_of_day: bool = False) -> datetime | None:
-    if not text:
-        return None
-    if re.fullmatch(r"\d{4}", text):
-        text = f"{text}-12-31" if end_of_day else f"{text}-01-01"
-    day = datetime.fromisoformat(text)
-    return day.replace(hour=23, minute=59, second=59) if end_of_day else day
 
 
 def _word_alts(tok: Tok) -> list[Alt]:
