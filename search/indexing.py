@@ -189,6 +189,7 @@ def _update(root: Path, live: Path, docs: Iterator[Document], summary: BuildSumm
                 summary.deleted += 1
         if writer is None:  # nothing changed: the live generation stays, untouched
             summary.generation, summary.size_bytes = live.name, dir_size(live)
+            clean_old(root, keep)  # what a run killed after its switch left behind
             return
         writer.commit()
         writer = None

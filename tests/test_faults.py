@@ -17,8 +17,8 @@ import pytest
 
 from bench.soak_kill import run_trials
 from search.documents import read_sources
-from search.generations import CURRENT, META, live_generation
-from search.indexing import build_index
+from search.generations import CURRENT, META, generations, live_generation
+from search.indexing import build_index, update_index
 from search.querying import Searcher
 from tests.conftest import ROOT, SAMPLE, free_port
 from tests.web.conftest import start_gunicorn, stop
@@ -169,6 +169,19 @@ def test_reindex_killed_at_random_moments(tmp_path):
     for trial in trials:
         assert trial.problems == [], trial
         assert trial.answers > 0
+
+
+def test_an_update_that_changes_nothing_still_clears_old_generations(tmp_path):
+    """A run killed after its switch, before deleting old generations, leaves one too many;
+    the next run clears it even when it has nothing to change (found by ``make soak``)."""
+    docs = [{"id": "d1", "body": "لاہور میں بارش"}]
+    for _ in range(3):
+        build_index(tmp_path, docs, keep=3)
+    before = [g.name for g in generations(tmp_path)]
+    summary = update_index(tmp_path, docs)
+    assert not summary.switched and summary.unchanged == 1
+    assert [g.name for g in generations(tmp_path)] == before[1:]
+    assert live_generation(tmp_path).name == before[-1]
 
 
 @pytest.fixture
