@@ -43,17 +43,24 @@ def _word_keys(text: str, script: str, arabic_heh: bool, query: bool) -> tuple:
     return tuple(keys)
 
 
-def _pair_keys(a: Tok, b: Tok, query: bool) -> list:
-    """Keys of two adjacent words read as one: the joined Urdu word, the pair's key."""
+def _pair_keys(a: Tok, b: Tok, query: bool, cross: bool = True) -> tuple:
+    """Keys of two adjacent words read as one: the joined Urdu word, the pair's key (only
+    with ``cross``: no query word can meet a document pair across scripts otherwise)."""
+    return _pair_keys_of(a.text, a.script, b.text, b.script, query, cross)
+
+
+@lru_cache(maxsize=1 << 16)
+def _pair_keys_of(a: str, a_script: str, b: str, b_script: str, query: bool,
+                  cross: bool) -> tuple:
     keys = []
-    if a.script == b.script == "ur":
-        joined = filters.joined(a.text, b.text)
+    if a_script == b_script == "ur":
+        joined = filters.joined(a, b)
         keys += [("s", joined)] + [("l", k) for k in filters.loose(joined, "ur")]
-    if a.script == b.script and a.script in crossscript.KEY_PREFIX:
-        prefix = (crossscript.QUERY_KEY_PREFIX if query else crossscript.KEY_PREFIX)[a.script]
-        first, second = filters.strict(a.text, a.script), filters.strict(b.text, b.script)
-        keys += [("x", prefix + k) for k in crossscript.pair_keys(first, second, a.script)]
-    return keys
+    if cross and a_script == b_script and a_script in crossscript.KEY_PREFIX:
+        prefix = (crossscript.QUERY_KEY_PREFIX if query else crossscript.KEY_PREFIX)[a_script]
+        first, second = filters.strict(a, a_script), filters.strict(b, b_script)
+        keys += [("x", prefix + k) for k in crossscript.pair_keys(first, second, a_script)]
+    return tuple(keys)
 
 
 def _adjacent(a: Tok, b: Tok) -> bool:
@@ -86,6 +93,14 @@ class Highlighter:
             if covers and _adjacent(a, b):
                 for key in _pair_keys(a, b, True):
                     self.joined.setdefault(key, set()).update(covers)
+        self.lookup = {key: self.wanted.get(key, set()) | self.joined.get(key, set())
+                       for key in [*self.wanted, *self.joined]}
+        # Beginnings of the query's words: a document pair can only spell one of them if its
+        # first word (less its last letter, which joining may change) is one.
+        self.heads = {term[:n] for kind, term in self.wanted if kind in "sl"
+                      for n in range(len(term))}
+        # The document scripts a query key can meet across scripts ("u": Urdu, "l": Latin).
+        self.cross = {key[1][0] for key in [*self.wanted, *self.joined] if key[0] == "x"}
         self.phrases = []
         for n, phrase in enumerate(phrases, start=len(content)):
             terms = [filters.strict(t.text, t.script) for t in cached_tokens(phrase)
@@ -101,21 +116,23 @@ class Highlighter:
         """The text's words, each with the query words it matches."""
         toks = tokenize(text[:MAX_TEXT_CHARS])
         found: list[set[int]] = [set() for _ in toks]
-        wanted, joined = self.wanted, self.joined
+        lookup, none = self.lookup, frozenset()
         for i, t in enumerate(toks):
             for key in _word_keys(t.text, t.script, t.arabic_heh, False):
-                found[i] |= wanted.get(key, set()) | joined.get(key, set())
+                found[i] |= lookup.get(key, none)
         for i, (a, b) in enumerate(zip(toks, toks[1:], strict=False)):
-            if _adjacent(a, b):
-                alone = found[i] | found[i + 1]
-                for key in _pair_keys(a, b, False):
-                    # A query word written as two, or a name pair across scripts (both
-                    # sides split is already marked word by word, and a word one half
-                    # matches alone does not make its neighbour a match).
-                    words = wanted.get(key, set()) | (joined.get(key, set())
-                                                      if key[0] == "x" else set())
-                    found[i] |= words - alone
-                    found[i + 1] |= words - alone
+            cross = crossscript.KEY_PREFIX.get(a.script) in self.cross
+            if not (cross or a.text[:-1] in self.heads) or not _adjacent(a, b):
+                continue  # no query word can start with this word: skip the pair
+            alone = found[i] | found[i + 1]
+            for key in _pair_keys(a, b, False, cross):
+                # A query word written as two, or a name pair across scripts (both sides
+                # split is already marked word by word, and a word one half matches alone
+                # does not make its neighbour a match).
+                words = self.wanted.get(key, none) | (self.joined.get(key, none)
+                                                      if key[0] == "x" else none)
+                found[i] |= words - alone
+                found[i + 1] |= words - alone
         self._mark_phrases(toks, found)
         return _merge(toks, found)
 
@@ -156,22 +173,20 @@ def _merge(toks: list[Tok], found: list[set[int]]) -> list[_Span]:
 def _best_window(spans: list[_Span], size: int) -> tuple[int, int]:
     """``(first, last)`` span numbers of the window with the most distinct query words
     (then the most matched spans), opened a few words before its first match."""
-    counts: Counter = Counter()
-    best, best_score, matched = 0, (0, 0), 0
-    for end, span in enumerate(spans):
-        counts.update(span.words)
-        matched += bool(span.words)
-        start = end - size
-        if start >= 0:
-            counts.subtract(spans[start].words)
-            matched -= bool(spans[start].words)
-        score = (sum(1 for c in counts.values() if c > 0), matched)
-        if score > best_score:
-            best, best_score = max(0, start + 1), score
-    if best_score == (0, 0):
+    hits = [i for i, span in enumerate(spans) if span.words]
+    if not hits:
         return _glued(spans, 0, min(len(spans), size) - 1)
-    hits = [i for i in range(best, min(len(spans), best + size)) if spans[i].words]
-    first = max(0, hits[-1] - size + 1, hits[0] - LEAD_WORDS)
+    counts: Counter = Counter()
+    best, best_score, left = (0, 0), (0, 0), 0
+    for right, at in enumerate(hits):
+        counts.update(spans[at].words)
+        while at - hits[left] >= size:
+            counts.subtract(spans[hits[left]].words)
+            left += 1
+        score = (sum(1 for c in counts.values() if c > 0), right - left + 1)
+        if score > best_score:
+            best, best_score = (hits[left], at), score
+    first = max(0, best[1] - size + 1, best[0] - LEAD_WORDS)
     return _glued(spans, first, min(len(spans), first + size) - 1)
 
 
