@@ -6,7 +6,9 @@
 - fuzz: the hostile-query and hostile-document property tests with many more examples;
 - load: wrk for ``--seconds`` at ``--connections`` against the project's gunicorn over the
   first ``--docs`` news articles (``../shared/data``; the sample corpus where it is absent),
-  zero failures expected, p99 and the workers' memory growth reported;
+  zero failures expected, p99 and the workers' memory growth reported, measured from the end
+  of a warm-up that lasts (at least ``--warmup`` seconds) until their memory levels off, that
+  is until their caches are full;
 - reindex: a full rebuild and an ``--update`` of that index while wrk runs;
 - timeout: a request stuck on a hung index file, cut by TALASH_TIMEOUT;
 - kill: ``--trials`` reindexes killed with SIGKILL at seeded random moments while a reader
@@ -111,7 +113,7 @@ def faults(args, work: Path) -> tuple[bool, str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--warmup", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=15, help="least warm-up seconds")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--trials", type=int, default=16)

@@ -26,30 +26,50 @@ def load_average() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def growth(memory: Memory, warm_until: float) -> tuple[float, float, float]:
-    """Workers' total RSS (MB) at the end of the warm-up and at the end, and the growth (%)."""
-    warm = [kb for t, kb in memory.samples if t <= warm_until]
-    start, end = (warm[-1] if warm else memory.samples[0][1]), memory.samples[-1][1]
-    return start / 1024, end / 1024, (end - start) / start * 100
+LEVEL_SECONDS, LEVEL_SHARE = 15, 0.01  # memory has levelled off: < 1% change in 15 s
+
+
+def levelled(memory: Memory) -> bool:
+    now = time.monotonic()
+    recent = [kb for t, kb in memory.samples if t >= now - LEVEL_SECONDS]
+    spanned = memory.samples and now - memory.samples[0][0] >= LEVEL_SECONDS
+    return bool(spanned and recent) and (max(recent) - min(recent)) < LEVEL_SHARE * min(recent)
+
+
+def warm_up(wrk: Wrk, memory: Memory, least: int, most: int) -> float:
+    """Load until the workers' memory levels off (their caches are full): at least ``least``
+    seconds, at most ``most``; returns the seconds it took."""
+    started = time.monotonic()
+    wrk.start(most + 60)
+    while time.monotonic() - started < most:
+        time.sleep(1)
+        if time.monotonic() - started >= least and levelled(memory):
+            break
+    result = wrk.stop()
+    if result.failed:
+        raise RuntimeError(f"{result.failed} requests failed during the warm-up")
+    return time.monotonic() - started
 
 
 def load(index: Path, queries: list[str], work: Path, seconds: int, connections: int,
-         warmup: int, seed: int) -> tuple[bool, str]:
-    """``seconds`` of wrk at ``connections`` connections after a warm-up; memory sampled."""
+         warmup: int, seed: int, warmup_most: int = 300) -> tuple[bool, str]:
+    """``seconds`` of wrk at ``connections`` connections after a warm-up that lasts until the
+    workers' memory levels off; memory growth is measured from there to the end."""
     log = work / "load-gunicorn.log"
     with Gunicorn(index, log) as server:
         pids = worker_pids(server.proc.pid)
         wrk = Wrk(server.url, search_paths(queries, seed), work, connections)
         memory = Memory(server.proc.pid)
         memory.start()
-        wrk.start(warmup).wait()
-        warm_until = time.monotonic()
-        memory.samples.append((warm_until, memory.now()))
+        time.sleep(1.5)
+        cold = memory.samples[0][1] / 1024
+        warmed = warm_up(wrk, memory, warmup, warmup_most)
+        start = memory.now()
         result = wrk.start(seconds).wait()
-        memory.samples.append((time.monotonic(), memory.now()))
+        end = memory.now()
         memory.stop()
         restarted = sorted(memory.pids - set(pids))
-    start, end, grew = growth(memory, warm_until)
+    grew = (end - start) / start * 100
     recycled = log.read_text("utf-8").count("Autorestarting worker")
     ok = result.failed == 0 and grew < 10 and len(restarted) <= recycled
     return ok, (
@@ -57,7 +77,8 @@ def load(index: Path, queries: list[str], work: Path, seconds: int, connections:
         f"connections ({result.rate:.1f} req/s), failed {result.failed} (non-2xx "
         f"{result.errors['status']}, timeouts {result.errors['timeout']}), p50 "
         f"{result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, max {result.max_ms:.0f} ms; "
-        f"worker RSS {start:.1f} → {end:.1f} MB ({grew:+.1f}% after a {warmup} s warm-up), "
+        f"worker RSS {start / 1024:.1f} → {end / 1024:.1f} MB ({grew:+.1f}%) from the end of "
+        f"a {warmed:.0f} s warm-up (memory levelled off; {cold:.0f} MB idle) to the end, "
         f"{len(pids)} workers, replaced {len(restarted)} (recycled by max_requests {recycled}); "
         f"{load_average()}")
 
