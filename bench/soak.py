@@ -152,7 +152,11 @@ def main(argv=None) -> int:
             ok, line = False, f"{phase}: FAILED to run: {exc!r}"[:600]
         results.append(ok)
         print(("" if ok else "FAILED ") + line, flush=True)
-    return 0 if all(results) else 1
+    if all(results):
+        shutil.rmtree(work, ignore_errors=True)  # kept when a phase failed, with its logs
+        return 0
+    print(f"soak: logs and indexes kept in {work}", flush=True)
+    return 1
 
 
 def _sample_index(work: Path) -> Path:
