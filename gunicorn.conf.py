@@ -56,9 +56,9 @@ def on_starting(server):
     import sys
 
     check = ("import sys; from web import startup_problem; "
-             "print(startup_problem(sys.argv[1]) or '', end='')")
-    done = subprocess.run([sys.executable, "-c", check, os.path.abspath(_settings["INDEX_DIR"])],
-                          capture_output=True, text=True)
+             "print(startup_problem(sys.argv[1], sys.argv[2]) or '', end='')")
+    done = subprocess.run([sys.executable, "-c", check, os.path.abspath(_settings["INDEX_DIR"]),
+                           _settings["ALIASES"]], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"talash: cannot start: the startup check failed: {done.stderr}")
     if done.stdout:

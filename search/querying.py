@@ -18,6 +18,8 @@ from pathlib import Path
 from whoosh import query as Q
 from whoosh import sorting
 
+from search.aliases import AliasTable, explain
+from search.aliases import load as load_aliases
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
@@ -93,9 +95,13 @@ def _phrase_clause(text: str) -> Q.Query | None:
                  Q.Phrase("body", terms, boost=BOOSTS["body"])])
 
 
-def word_clauses(text: str) -> tuple[list[Clause], int]:
+def query_tokens(text: str) -> list[Tok]:
+    return [t for t in cached_tokens(text) if t.kind in ("word", "handle", "tag", "url")]
+
+
+def word_clauses(text: str, aliases: AliasTable | None = None) -> tuple[list[Clause], int]:
     """The clauses of the free words of a query, and how many words they count."""
-    toks = [t for t in cached_tokens(text) if t.kind in ("word", "handle", "tag", "url")]
+    toks = query_tokens(text)
     stop = [is_stopword(t) for t in toks]
     if all(stop):
         stop = [False] * len(toks)  # a query of stop words only still searches with them
@@ -110,7 +116,26 @@ def word_clauses(text: str) -> tuple[list[Clause], int]:
         if alts:
             covers = tuple(index[j] for j in (i, i + 1) if j in index)
             clauses.append(Clause(tuple(alts), covers, RANKING.pair_weight))
+    # A two-symbol key (rihai → rh) counts for its word only where two other words matched.
+    for i, tok in enumerate(toks):
+        short = crossscript.short_query_terms(tok) if i in index and len(index) > 2 else []
+        if short:
+            alts = tuple(Alt("xkey", k, BOOSTS["xkey"]) for k in short)
+            clauses.append(Clause(alts, (index[i],), needs_others=2))
+    for m in aliases.find(toks, text) if aliases else ():
+        covers = tuple(index[j] for j in range(m.start, m.end) if j in index)
+        alts = tuple(Alt(*a) for a in m.alts(BOOSTS))
+        if covers and alts:
+            clauses.append(Clause(alts, covers))
     return clauses, len(index)
+
+
+def _alias_phrases(text: str, aliases: AliasTable | None) -> Q.Query | None:
+    """Alias forms of several English words (United Nations) or three-plus Urdu words."""
+    subs = [Q.Phrase(f, list(terms), boost=BOOSTS[f])
+            for m in (aliases.find(query_tokens(text), text) if aliases else ())
+            for terms in m.phrases() for f in ("title", "body")]
+    return Q.Or(subs) if subs else None
 
 
 def min_match(n_words: int, ranking=None) -> int:
@@ -130,7 +155,8 @@ def fallback_below(parsed: ParsedQuery) -> int:
     return FALLBACK_BELOW if n_words > RANKING.all_words_up_to else 1
 
 
-def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
+def build_query(parsed: ParsedQuery, mode: str = "all",
+                aliases: AliasTable | None = None) -> Q.Query | None:
     """The Whoosh query for ``parsed``.
 
     ``mode`` "all" requires the phrases and (most of) the words; "any" requires one word
@@ -138,11 +164,14 @@ def build_query(parsed: ParsedQuery, mode: str = "all") -> Q.Query | None:
     """
     phrases = [p for p in map(_phrase_clause, parsed.phrases) if p is not None]
     text = parsed.text if mode == "all" else " ".join([parsed.text, *parsed.phrases])
-    clauses, n_words = word_clauses(text)
+    clauses, n_words = word_clauses(text, aliases)
     words = None
     if n_words:
         need = min_match(n_words) if mode == "all" else 1
         words = MatchQuery(clauses, n_words, need, RANKING)
+        alias_phrases = _alias_phrases(text, aliases)
+        if alias_phrases is not None:
+            words = Q.Or([words, alias_phrases])
     if mode == "all" or words is None:
         required = phrases + ([words] if words else [])
         main = Q.And(required) if len(required) > 1 else required[0] if required else None
@@ -193,8 +222,9 @@ class Searcher:
     names a new generation.
     """
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, aliases: AliasTable | None = None):
         self.root = Path(root)
+        self.aliases = aliases if aliases is not None else load_aliases()
         self._local = threading.local()
         self._state()  # fail early: a missing or outdated index raises here
 
@@ -202,7 +232,7 @@ class Searcher:
         local = self._local
         try:
             name = (self.root / CURRENT).read_text("utf-8").strip()
-        except OSError:
+        except (OSError, ValueError):  # unreadable or not text: open_live says what to do
             name = None
         if getattr(local, "generation", None) != name or name is None:
             ix, gen = open_live(self.root)
@@ -236,17 +266,17 @@ class Searcher:
         result = {"query": q, "total": 0, "page": page, "per_page": per_page, "mode": "all",
                   "suggestion": None, "facets": {f: [] for f in FACETS}, "results": [],
                   "generation": generation}
-        query = build_query(parsed, "all")
+        query = build_query(parsed, "all", self.aliases)
         if query is not None:
             hits = self._run(searcher, query, parsed, page, per_page, sort)
             if hits.total < fallback_below(parsed):
-                any_query = build_query(parsed, "any")
+                any_query = build_query(parsed, "any", self.aliases)
                 if any_query is not None:
                     hits = self._run(searcher, any_query, parsed, page, per_page, sort)
                     result["mode"] = "any"
             marker = Highlighter(parsed.text, parsed.phrases)
             result.update(total=hits.total, facets=hits.facets,
-                          results=[self._hit(h, marker) for h in hits.page])
+                          results=[self._hit(h, marker, parsed) for h in hits.page])
             if (hits.total < SUGGEST_BELOW or result["mode"] == "any"
                     or _unknown_word(searcher, parsed)):
                 result["suggestion"] = self._suggestion(searcher, q, parsed, result)
@@ -260,7 +290,7 @@ class Searcher:
             return None
         better = parse(fixed)
         better.filters = parsed.filters
-        query = build_query(better, "all")
+        query = build_query(better, "all", self.aliases)
         if query is None:
             return None
         found = len(searcher.search(query, filter=_filter_query(better), limit=1))
@@ -280,7 +310,7 @@ class Searcher:
                   for f in FACETS}
         return _Hits(len(res), list(res[(page - 1) * per_page: page * per_page]), facets)
 
-    def _hit(self, hit, marker: Highlighter) -> dict:
+    def _hit(self, hit, marker: Highlighter, parsed: ParsedQuery) -> dict:
         stored = hit.fields()
         date = stored.get("date")
         return {
@@ -289,7 +319,15 @@ class Searcher:
             "category": stored.get("category", ""), "lang": stored.get("lang", ""),
             "score": round(float(hit.score or 0.0), 4),
             "snippet": marker.snippet(stored.get("body", "") or stored.get("title", "")),
+            "matched": self._matched(parsed, stored),
         }
+
+    def _matched(self, parsed: ParsedQuery, stored: dict) -> list[dict]:
+        """Which query word matched through which other form (blinken → بلنکن)."""
+        texts = [(stored.get(f) or "", cached_tokens(stored.get(f) or ""))
+                 for f in ("title", "body")]
+        return [m.as_dict() for m in explain(query_tokens(parsed.text), parsed.text, texts,
+                                             self.aliases)]
 
 
 @dataclass

@@ -53,6 +53,7 @@ class Clause:
     alts: tuple[Alt, ...]
     covers: tuple[int, ...]  # the query-word indices a match counts for
     weight: float = 1.0
+    needs_others: int = 0  # counts only in documents that matched this many other words
 
 
 @dataclass(frozen=True)
@@ -143,12 +144,16 @@ def score_segment(searcher, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
     covered = np.zeros((q.n_words, size), dtype=bool)
     early = np.zeros((q.n_words, size), dtype=bool)
     word_idf = np.full(q.n_words, _idf(n_docs, 0, rk.idf_floor))
-    for clause in q.clauses:
+    # Clauses that need other words (two-symbol cross-script keys) come last, so the words
+    # the document matched otherwise are known when they are weighed.
+    for clause in sorted(q.clauses, key=lambda c: c.needs_others):
         if not clause.weight:
             continue
         pseudo, lead, df = _pseudo_tf(reader, top, clause, rk, n_docs)
         if not df:
             continue
+        if clause.needs_others:
+            pseudo = np.where(covered.sum(axis=0) < clause.needs_others, 0.0, pseudo)
         idf = _idf(n_docs, df, rk.idf_floor)
         total += clause.weight * idf * pseudo * (rk.k1 + 1) / (pseudo + rk.k1)
         hit = pseudo > 0

@@ -96,7 +96,7 @@ def test_explain_gives_one_form_per_query_word(table):
         "us → امریکا (alias)", "blinken → بلنکن (key)"]
     assert explained(table, "blinken", "Blinken", "بلنکن") == []  # the title has it as typed
     assert explained(table, "bijli ki qeemat", "بجلی کی قیمت") == [
-        "bijli → بجلی (key)", "qeemat → قیمت (key)"]  # no pair key across the function word کی
+        "bijli ki → بجلی کی (key)", "qeemat → قیمت (key)"]
 
 
 @pytest.fixture(scope="module")

@@ -48,6 +48,8 @@ def flip_bytes(path: Path, count: int = 1):
 # What each damage does to a copy of the sample index, and what the 503 must say.
 DAMAGE = {
     "no-current": (lambda root, gen: (root / CURRENT).unlink(), "no index at"),
+    "current-not-text": (lambda root, gen: (root / CURRENT).write_bytes(b"\xff\xfe"),
+                         "should name a generation folder"),
     "empty-current": (lambda root, gen: (root / CURRENT).write_text(""),
                       "should name a generation folder"),
     "current-names-elsewhere": (lambda root, gen: (root / CURRENT).write_text("../../etc\n"),

@@ -31,8 +31,11 @@ def other_version(sample_index, tmp_path) -> Path:
     return root
 
 
-def refusals(tmp_path: Path, other_version: Path) -> dict[str, tuple[dict, str]]:
+def refusals(tmp_path: Path, other_version: Path, sample_index: Path
+             ) -> dict[str, tuple[dict, str]]:
     """Environment → the exact line the refusal prints."""
+    aliases = tmp_path / "aliases.txt"
+    aliases.write_text("US | امریکہ\nPTI\n", encoding="utf-8")
     missing = tmp_path / "no-such-dir"
     a_file = tmp_path / "a-file"
     a_file.write_text("not an index")
@@ -55,16 +58,20 @@ def refusals(tmp_path: Path, other_version: Path) -> dict[str, tuple[dict, str]]
                              "value"),
         "bad-timeout": ({"TALASH_TIMEOUT": "30s"},
                         "TALASH_TIMEOUT='30s' is not a valid int; unset it or fix its value"),
+        "malformed-alias-file": ({"TALASH_INDEX_DIR": str(sample_index), "TALASH_ALIASES": str(aliases)},
+                        f"{aliases}:2: a group needs at least two different forms separated by "
+                        "'|', found 1 in 'PTI'; add the other forms or delete the line "
+                        "(TALASH_ALIASES)"),
     }
 
 
 CASES = ["missing-dir", "a-file", "other-version", "bad-workers", "bad-max-per-page",
-         "bad-timeout"]
+         "bad-timeout", "malformed-alias-file"]
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_create_app_refuses(case, tmp_path, other_version, sample_index, monkeypatch):
-    env, line = refusals(tmp_path, other_version)[case]
+    env, line = refusals(tmp_path, other_version, sample_index)[case]
     monkeypatch.setenv("TALASH_INDEX_DIR", str(sample_index))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -98,7 +105,7 @@ def gunicorn(env: dict) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("case", CASES)
 def test_gunicorn_refuses_to_start_with_one_clear_line(case, tmp_path, other_version,
                                                        sample_index):
-    env, line = refusals(tmp_path, other_version)[case]
+    env, line = refusals(tmp_path, other_version, sample_index)[case]
     done = gunicorn({"TALASH_INDEX_DIR": str(sample_index), **env})
     assert done.returncode == 1
     prefix = "talash: " if case.startswith("bad-") else "talash: cannot start: "

@@ -25,9 +25,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = STATIC_MAX_AGE
     app.config.update(settings.load(config))
     app.config["INDEX_DIR"] = str(Path(app.config["INDEX_DIR"]).resolve())
-    problem = startup_problem(app.config["INDEX_DIR"])
+    problem = startup_problem(app.config["INDEX_DIR"], app.config["ALIASES"])
     if problem:
         raise StartupError(problem)
+    from search.aliases import load
+
+    app.extensions["talash.aliases"] = load(app.config["ALIASES"] or None)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     _log_through_gunicorn(app)
@@ -46,7 +49,7 @@ class StartupError(Exception):
     """The app cannot serve with these settings; the message says what to change."""
 
 
-def startup_problem(index_dir: str) -> str | None:
+def startup_problem(index_dir: str, aliases: str = "") -> str | None:
     """Why no request could ever be answered with this index directory, or None.
 
     A directory that does not exist is a wrong setting (a typo, a missing volume), and an
@@ -56,8 +59,14 @@ def startup_problem(index_dir: str) -> str | None:
     crash-loops over a damaged file."""
     # Imported here: gunicorn's master imports this package (for web.config) and must not
     # hold the engine's code, or ``kill -HUP`` would start workers with the old code.
+    from search.aliases import AliasFileError, load
     from search.errors import IndexCorrupt, IndexMissing, ReindexNeeded
     from search.generations import live_generation
+
+    try:
+        load(aliases or None)  # a malformed alias file: file, line and the fix
+    except AliasFileError as exc:
+        return f"{exc} (TALASH_ALIASES)"
 
     root = Path(index_dir)
     if not root.is_dir():

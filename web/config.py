@@ -23,6 +23,9 @@ SETTINGS = (
     Setting("DEFAULT_PER_PAGE", 10, int, "Results per page when a request does not say."),
     Setting("MAX_PAGE", 1000, int,
             "Deepest `page` a request may ask for; deeper is a 400 (bounds deep-paging work)."),
+    Setting("ALIASES", "", str,
+            "Alias file of names that are translations, not transliterations (US ↔ امریکہ); "
+            "empty: the built-in `search/analysis/data/aliases.txt`. Read at start-up."),
     Setting("CORS_ORIGINS", "", str,
             "Comma-separated origins allowed to call the JSON API from a browser (`*` for any); "
             "empty: no CORS headers."),

@@ -26,7 +26,8 @@ def get_searcher() -> Searcher:
     """One Searcher per process, opened lazily (gunicorn forks workers before requests)."""
     searcher = current_app.extensions.get("talash.searcher")
     if searcher is None:
-        searcher = Searcher(current_app.config["INDEX_DIR"])
+        searcher = Searcher(current_app.config["INDEX_DIR"],
+                            aliases=current_app.extensions.get("talash.aliases"))
         current_app.extensions["talash.searcher"] = searcher
     return searcher
 

@@ -22,7 +22,7 @@ from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 
 # Bump when any change alters the terms of existing text: indexes record it and refuse to
 # open under another version ("reindex needed").
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "5"
 
 FIELDS = ("strict", "loose", "join", "stem", "xkey")
 KEY_PREFIX = crossscript.KEY_PREFIX

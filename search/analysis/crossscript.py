@@ -172,11 +172,11 @@ def latin_key(word: str) -> str:
 
 
 def pair_keys(first: str, second: str, script: str) -> tuple[str, ...]:
-    """Keys of two adjacent strict terms written as one, if long enough to use. A pair with a
-    function word in it (کے ساتھ, of the) is not a name: it gets none, which also keeps the
-    field from holding a key for nearly every pair of words."""
+    """Keys of two adjacent strict terms written as one, if long enough to use. A pair of two
+    function words (کے لیے, of the) is not a name: it gets none, which keeps many pairs out of
+    the field. (One function word is not enough: جو is also Joe in جو بائیڈن.)"""
     stop = stopwords()
-    if first in stop or second in stop:
+    if first in stop and second in stop:
         return ()
     joined = filters.joined(first, second) if script == "ur" else first + second
     return tuple(k for k in keys(joined, script) if len(k) >= MIN_KEY_LEN)

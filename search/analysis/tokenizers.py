@@ -84,6 +84,20 @@ class _Builder:
 _ARABIC_HEH = re.compile("[\u0647\ufee9-\ufeec]")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _utf16_to_str_index(text: str) -> list[int]:
+    """For each UTF-16 offset into ``text`` (and its end), the ``str`` index there."""
+    index = []
+    for i, ch in enumerate(text):
+        index.append(i)
+        if ord(ch) > 0xFFFF:
+            index.append(i)  # the low surrogate's offset falls inside the same character
+    index.append(len(text))
+    return index
+
+
 def _plain(b: _Builder, text: str, lo: int, hi: int, sentences: bool = True):
     """ICU word tokens of ``text[lo:hi]``, a stretch with no handle, hashtag or URL in it."""
     if lo >= hi:
@@ -93,8 +107,13 @@ def _plain(b: _Builder, text: str, lo: int, hi: int, sentences: bool = True):
     heh = _ARABIC_HEH.search(original) is not None
     bi = _word_breaker()
     bi.setText(norm)
+    # ICU counts in UTF-16 units: past a character outside the BMP (an emoji in a quoted
+    # tweet) its boundaries are not Python string indices until mapped back.
+    index = _utf16_to_str_index(norm) if _ASTRAL.search(norm) else None
     start = bi.first()
     for end in bi:
+        if index is not None:
+            end = index[end]
         if bi.getRuleStatus() == 0:
             if sentences and _SENTENCE_END.search(norm, start, end):
                 b.end_sentence()

@@ -3,6 +3,7 @@
 import pytest
 
 from search.analysis.analyzers import FIELDS, TalashAnalyzer
+from search.analysis.tokenizers import tokenize
 
 
 def terms(text, field="strict", mode="index"):
@@ -52,6 +53,8 @@ STRICT = [
                                      "trophy"]),
     ("urdu-hashtag", "#لاہور_اسموگ", ["#لاہور_اسموگ", "لاہور_اسموگ", "لاہور", "اسموگ"]),
     ("url", "https://urdu.geo.tv/latest/1", ["urdu.geo.tv", "geo.tv", "latest", "1"]),
+    ("emoji-before-urdu", "🙂🙂 لاہور میں بارش", ["لاہور", "میں", "بارش"]),
+    ("emoji-glued", "لاہور🙂اسموگ", ["لاہور", "اسموگ"]),
     ("empty", "", []),
     ("dot", ".", []),
     ("space", " ", []),
@@ -62,6 +65,11 @@ STRICT = [
 @pytest.mark.parametrize("text, expected", [r[1:] for r in STRICT], ids=[r[0] for r in STRICT])
 def test_strict(text, expected):
     assert terms(text) == expected
+
+
+def test_offsets_after_characters_outside_the_bmp():
+    text = "🙂 Blinken 🇵🇰 لاہور"
+    assert [text[t.start:t.end] for t in tokenize(text)] == ["Blinken", "لاہور"]
 
 
 def test_join_field_holds_zwnj_compound():
