@@ -58,10 +58,10 @@ def refusals(tmp_path: Path, other_version: Path, sample_index: Path
                              "value"),
         "bad-timeout": ({"TALASH_TIMEOUT": "30s"},
                         "TALASH_TIMEOUT='30s' is not a valid int; unset it or fix its value"),
-        "malformed-alias-file": ({"TALASH_INDEX_DIR": str(sample_index), "TALASH_ALIASES": str(aliases)},
-                        f"{aliases}:2: a group needs at least two different forms separated by "
-                        "'|', found 1 in 'PTI'; add the other forms or delete the line "
-                        "(TALASH_ALIASES)"),
+        "malformed-alias-file": (
+            {"TALASH_INDEX_DIR": str(sample_index), "TALASH_ALIASES": str(aliases)},
+            f"{aliases}:2: a group needs at least two different forms separated by '|', found "
+            "1 in 'PTI'; add the other forms or delete the line (TALASH_ALIASES)"),
     }
 
 
