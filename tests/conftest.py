@@ -72,13 +72,15 @@ def wait_for(url: str, seconds: float = 20.0):
 
 
 @pytest.fixture(scope="session")
-def gunicorn_server(sample_index):
-    """Real gunicorn with the project's config, serving the sample index on a free port."""
+def gunicorn_server(sample_index, tmp_path_factory):
+    """Real gunicorn with the project's config, serving the sample index on a free port.
+    Its log goes to a file (a pipe nobody reads would block the server once full)."""
     port = free_port()
     env = dict(os.environ, TALASH_INDEX_DIR=str(sample_index), PORT=str(port))
+    log = open(tmp_path_factory.mktemp("gunicorn") / "gunicorn.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -87,4 +89,4 @@ def gunicorn_server(sample_index):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-        proc.stderr.close()
+        log.close()
