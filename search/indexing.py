@@ -271,13 +271,5 @@ def _switched(summary: BuildSummary, gen: Path):
     summary.generation, summary.switched, summary.size_bytes = gen.name, True, dir_size(gen)
 
 
-def document_count(root: Path) -> int:
-    ix, _ = open_live(root)
-    try:
-        return ix.doc_count()
-    finally:
-        ix.close()
-
-
 __all__ = ["build_index", "update_index", "open_live", "live_generation", "BuildSummary",
            "Document", "CURRENT", "META", "KEEP_GENERATIONS", "ReindexLock"]

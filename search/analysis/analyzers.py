@@ -25,9 +25,6 @@ from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 ANALYZER_VERSION = "5"
 
 FIELDS = ("strict", "loose", "join", "stem", "xkey")
-KEY_PREFIX = crossscript.KEY_PREFIX
-QUERY_KEY_PREFIX = crossscript.QUERY_KEY_PREFIX
-MIN_KEY_LEN = crossscript.MIN_KEY_LEN
 
 # Joins the parts of a text that several fields index as one (title and body): the tokens of
 # each part are reused and the parts are kept apart by a sentence gap.

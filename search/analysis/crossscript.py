@@ -163,14 +163,6 @@ def key(word: str, script: str) -> str:
     return found[0] if found else ""
 
 
-def urdu_key(word: str) -> str:
-    return key(word, "ur")
-
-
-def latin_key(word: str) -> str:
-    return key(word, "en")
-
-
 def pair_keys(first: str, second: str, script: str) -> tuple[str, ...]:
     """Keys of two adjacent strict terms written as one, if long enough to use. A pair of two
     function words (کے لیے, of the) is not a name: it gets none, which keeps many pairs out of

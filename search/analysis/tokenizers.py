@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import icu
 
+from search.analysis import chars as C
 from search.analysis.normalize import normalize, normalize_with_offsets
 
 SENTENCE_GAP = 10  # positions left empty at a sentence end, so phrase slop cannot cross it
@@ -53,7 +54,7 @@ _SPECIAL = re.compile(
 )
 _URL_TRAIL = ".,;:!?)]}'\"\u06d4\u060c\u061f"
 _CASE_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W\d_a-zA-Z]+")
-_SENTENCE_END = re.compile(r"[\u06d4\u061f!?.\n]")
+_SENTENCE_END = re.compile("[" + re.escape("".join(sorted(C.SENTENCE_ENDS))) + "\n]")
 
 
 def _script(run_kind: str, text: str) -> str:
