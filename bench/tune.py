@@ -67,15 +67,17 @@ def ranked_ids(searcher, text: str, k: int = DEPTH) -> list[str]:
     """The top ``k`` ids as Searcher.search ranks them, without snippets or facets."""
     parsed = querying.parse(text)
     whoosh_searcher, _ = searcher._state()
-    hits = []
+    engine = searcher.engine()
+    found = None
     for mode in ("all", "any"):
         q = querying.build_query(parsed, mode)
         if q is None:
             break
-        hits = whoosh_searcher.search(q, limit=k)
-        if len(hits) >= querying.fallback_below(parsed):
+        found = engine.search(q, limit=k, facets=False)
+        if found.total >= querying.fallback_below(parsed):
             break
-    return [h["id"] for h in hits]
+    docnums = found.docnums if found else []
+    return [whoosh_searcher.stored_fields(d)["id"] for d in docnums]
 
 
 def run(name: str, limit: int | None = None) -> dict[str, float]:

@@ -12,17 +12,18 @@ a long query) the search widens to any word and says so with ``mode: "any"``.
 import math
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import query as Q
-from whoosh import sorting
 
 from search.aliases import AliasTable, explain
 from search.aliases import load as load_aliases
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
+from search.engine import Engine, Generation
 from search.errors import QueryError
 from search.indexing import CURRENT, open_live
 from search.parsing import MAX_QUERY_CHARS, ParsedQuery, parse
@@ -33,6 +34,7 @@ from search.suggest import suggest
 MAX_PER_PAGE = 100
 FACETS = ("site", "category", "lang", "year")
 FALLBACK_BELOW = 20  # fewer documents matching most words of a long query: any word will do
+RESULT_CACHE = 1024  # answers kept per process (0: none)
 SUGGEST_BELOW = 3  # a query finding fewer documents than this gets a "did you mean"
 FILTER_FIELDS = ("site", "lang", "category", "year")
 
@@ -205,16 +207,6 @@ def _unknown_word(searcher, parsed: ParsedQuery) -> bool:
     return False
 
 
-def _filter_query(parsed: ParsedQuery) -> Q.Query | None:
-    parts = [Q.Term(k, v) for k, v in parsed.filters.items()]
-    if parsed.date_range:
-        start, end = parsed.date_range
-        parts.append(Q.DateRange("date", start, end))
-    if not parts:
-        return None
-    return Q.And(parts) if len(parts) > 1 else parts[0]
-
-
 class Searcher:
     """Searches the live generation of an index directory; reopens when it changes.
 
@@ -222,10 +214,14 @@ class Searcher:
     names a new generation.
     """
 
-    def __init__(self, root: str | Path, aliases: AliasTable | None = None):
+    def __init__(self, root: str | Path, aliases: AliasTable | None = None,
+                 cache_size: int = RESULT_CACHE):
         self.root = Path(root)
         self.aliases = aliases if aliases is not None else load_aliases()
         self._local = threading.local()
+        self._shared: dict[str, Generation] = {}  # generation name → arrays all threads use
+        self._lock = threading.Lock()
+        self._results = ResultCache(cache_size)
         self._state()  # fail early: a missing or outdated index raises here
 
     def _state(self):
@@ -238,9 +234,23 @@ class Searcher:
             ix, gen = open_live(self.root)
             old = getattr(local, "searcher", None)
             local.searcher, local.generation, local.ix = ix.searcher(), gen, ix
+            local.engine = Engine(local.searcher, self._arrays(gen))
             if old is not None:
                 old.close()
         return local.searcher, local.generation
+
+    def _arrays(self, generation: str) -> Generation:
+        """The shared arrays of ``generation``; those of older generations are let go."""
+        with self._lock:
+            shared = self._shared.get(generation)
+            if shared is None:
+                self._shared = {generation: Generation(generation)}
+                shared = self._shared[generation]
+            return shared
+
+    def engine(self) -> Engine:
+        self._state()
+        return self._local.engine
 
     @property
     def generation(self) -> str:
@@ -253,6 +263,12 @@ class Searcher:
                **filter_args) -> dict:
         """Search and return the JSON-ready result (see the README's API section)."""
         started = time.perf_counter()
+        key = (q, page, per_page, sort, tuple(sorted((k, str(v)) for k, v in filter_args.items()
+                                                    if v)))
+        searcher, generation = self._state()
+        cached = self._results.get(generation, key)
+        if cached is not None:
+            return dict(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
         if sort not in ("relevance", "date"):
             raise QueryError(f"unknown sort {sort!r}; use 'relevance' or 'date'")
         if page < 1:
@@ -262,28 +278,31 @@ class Searcher:
         for key, value in filter_args.items():
             if value and key in FILTER_FIELDS:
                 parsed.filters[key] = str(value).lower()
-        searcher, generation = self._state()
+        engine = self._local.engine
         result = {"query": q, "total": 0, "page": page, "per_page": per_page, "mode": "all",
                   "suggestion": None, "facets": {f: [] for f in FACETS}, "results": [],
                   "generation": generation}
         query = build_query(parsed, "all", self.aliases)
         if query is not None:
-            hits = self._run(searcher, query, parsed, page, per_page, sort)
+            hits = self._run(engine, query, parsed, page, per_page, sort)
             if hits.total < fallback_below(parsed):
                 any_query = build_query(parsed, "any", self.aliases)
                 if any_query is not None:
-                    hits = self._run(searcher, any_query, parsed, page, per_page, sort)
+                    hits = self._run(engine, any_query, parsed, page, per_page, sort)
                     result["mode"] = "any"
             marker = Highlighter(parsed.text, parsed.phrases)
             result.update(total=hits.total, facets=hits.facets,
-                          results=[self._hit(h, marker, parsed) for h in hits.page])
+                          results=[self._hit(_Hit(searcher, *h), marker, parsed)
+                                   for h in hits.page])
             if (hits.total < SUGGEST_BELOW or result["mode"] == "any"
                     or _unknown_word(searcher, parsed)):
-                result["suggestion"] = self._suggestion(searcher, q, parsed, result)
+                result["suggestion"] = self._suggestion(searcher, engine, q, parsed, result)
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        self._results.put(generation, key, result)
         return result
 
-    def _suggestion(self, searcher, q: str, parsed: ParsedQuery, result: dict) -> str | None:
+    def _suggestion(self, searcher, engine: Engine, q: str, parsed: ParsedQuery,
+                    result: dict) -> str | None:
         """A corrected query that finds more (all its words, where the original could not)."""
         fixed = suggest(searcher.reader(), q[:MAX_QUERY_CHARS], parsed.filter_spans)
         if not fixed:
@@ -293,22 +312,19 @@ class Searcher:
         query = build_query(better, "all", self.aliases)
         if query is None:
             return None
-        found = len(searcher.search(query, filter=_filter_query(better), limit=1))
+        found = engine.count(query, better.filters, better.date_range)
         if found and (result["mode"] == "any" or found > result["total"]):
             return fixed
         return None
 
-    def _run(self, searcher, query, parsed, page, per_page, sort):
-        fq = _filter_query(parsed)
-        sortedby = sorting.FieldFacet("date", reverse=True) if sort == "date" else None
-        groupedby = {f: sorting.FieldFacet(f, maptype=sorting.Count) for f in FACETS}
-        res = searcher.search(query, filter=fq, limit=page * per_page, sortedby=sortedby,
-                              groupedby=groupedby)
-        facets = {f: sorted(({"value": k, "count": n} for k, n in res.groups(f).items()
+    def _run(self, engine: Engine, query, parsed, page, per_page, sort):
+        found = engine.search(query, parsed.filters, parsed.date_range, limit=per_page,
+                              start=(page - 1) * per_page, sort=sort)
+        facets = {f: sorted(({"value": k, "count": n} for k, n in found.facets[f].items()
                              if k not in (None, "")),
                             key=lambda d: (-d["count"], str(d["value"])))
                   for f in FACETS}
-        return _Hits(len(res), list(res[(page - 1) * per_page: page * per_page]), facets)
+        return _Hits(found.total, list(zip(found.docnums, found.scores, strict=True)), facets)
 
     def _hit(self, hit, marker: Highlighter, parsed: ParsedQuery) -> dict:
         stored = hit.fields()
@@ -328,6 +344,46 @@ class Searcher:
                  for f in ("title", "body")]
         return [m.as_dict() for m in explain(query_tokens(parsed.text), parsed.text, texts,
                                              self.aliases)]
+
+
+class ResultCache:
+    """The last answers of this process, by query and generation (least recently used go
+    first). A new generation empties it. Results are shared: callers must not change them."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, generation: str, key) -> dict | None:
+        if not self.size or generation != self._generation:
+            return None
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, generation: str, key, result: dict):
+        if not self.size:
+            return
+        with self._lock:
+            if generation != self._generation:
+                self._generation, self._items = generation, OrderedDict()
+            self._items[key] = result
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class _Hit:
+    """One result: its stored fields (read when asked) and score."""
+
+    def __init__(self, searcher, docnum: int, score: float):
+        self.searcher, self.docnum, self.score = searcher, docnum, score
+
+    def fields(self) -> dict:
+        return self.searcher.stored_fields(self.docnum)
 
 
 @dataclass

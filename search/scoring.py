@@ -134,65 +134,109 @@ def _idf(n_docs: int, df: int, floor: float) -> float:
 
 
 def score_segment(searcher, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
-    """Segment-local doc numbers and scores of the documents ``q`` matches."""
-    reader = searcher.reader()
-    top = searcher.get_parent() if hasattr(searcher, "get_parent") else searcher
-    n_docs = max(top.doc_count_all(), 1)
-    size = reader.doc_count_all()
+    """Segment-local doc numbers and scores of the documents ``q`` matches (Whoosh's path)."""
+    return score(ReaderSource(searcher), q)
+
+
+class ReaderSource:
+    """What ``score`` reads, straight from one Whoosh segment (uncached). The engine
+    (``search/engine.py``) has a cached equivalent shared by all threads of a process."""
+
+    def __init__(self, searcher):
+        self.reader = searcher.reader()
+        self.top = searcher.get_parent() if hasattr(searcher, "get_parent") else searcher
+        self.n_docs = max(self.top.doc_count_all(), 1)
+
+    def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        return _postings(self.reader, fieldname, term)
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        return _lengths(self.reader, fieldname)
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        return self.top.doc_frequency(fieldname, term)
+
+    def average_length(self, fieldname: str) -> float:
+        return max(self.top.field_length(fieldname) / self.n_docs, 1.0)
+
+
+def score(source, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
+    """Doc numbers (ascending) and scores of the documents ``q`` matches in one segment.
+
+    Only the documents some clause matches are looked at: every array below is as long as
+    that union, not as the segment.
+    """
     rk = q.ranking
-    total = np.zeros(size)
-    covered = np.zeros((q.n_words, size), dtype=bool)
-    early = np.zeros((q.n_words, size), dtype=bool)
-    word_idf = np.full(q.n_words, _idf(n_docs, 0, rk.idf_floor))
+    found = []
     # Clauses that need other words (two-symbol cross-script keys) come last, so the words
     # the document matched otherwise are known when they are weighed.
     for clause in sorted(q.clauses, key=lambda c: c.needs_others):
-        if not clause.weight:
-            continue
-        pseudo, lead, df = _pseudo_tf(reader, top, clause, rk, n_docs)
-        if not df:
-            continue
+        if clause.weight:
+            ids, pseudo, lead_ids, df = _pseudo_tf(source, clause, rk)
+            if df:
+                found.append((clause, ids, pseudo, lead_ids, df))
+    if not found:
+        return _NOTHING_SCORED
+    docs = np.unique(np.concatenate([f[1] for f in found]))
+    n = len(docs)
+    total = np.zeros(n)
+    covered = np.zeros((q.n_words, n), dtype=bool)
+    early = np.zeros((q.n_words, n), dtype=bool)
+    word_idf = np.full(q.n_words, _idf(source.n_docs, 0, rk.idf_floor))
+    for clause, ids, tf, lead_ids, df in found:
+        pseudo = np.zeros(n)
+        pseudo[np.searchsorted(docs, ids)] = tf
         if clause.needs_others:
             pseudo = np.where(covered.sum(axis=0) < clause.needs_others, 0.0, pseudo)
-        idf = _idf(n_docs, df, rk.idf_floor)
+        idf = _idf(source.n_docs, df, rk.idf_floor)
         total += clause.weight * idf * pseudo * (rk.k1 + 1) / (pseudo + rk.k1)
         hit = pseudo > 0
+        lead = np.zeros(n, dtype=bool)
+        if len(lead_ids):
+            at = np.searchsorted(docs, lead_ids).clip(max=n - 1)
+            lead[at[docs[at] == lead_ids]] = True
         for i in clause.covers:
             covered[i] |= hit
             early[i] |= lead
         if len(clause.covers) == 1:
             word_idf[clause.covers[0]] = idf
     count = covered.sum(axis=0)
-    ids = np.nonzero(count >= q.min_match)[0]
+    keep = np.nonzero(count >= q.min_match)[0]
     weights = word_idf if rk.coord_idf else np.ones(q.n_words)
-    share = weights @ covered[:, ids] / weights.sum()
-    lead_share = word_idf @ early[:, ids] / word_idf.sum()
-    return ids, total[ids] * share ** rk.coord * (1 + rk.lead * lead_share ** 2)
+    share = weights @ covered[:, keep] / weights.sum()
+    lead_share = word_idf @ early[:, keep] / word_idf.sum()
+    return docs[keep], total[keep] * share ** rk.coord * (1 + rk.lead * lead_share ** 2)
 
 
-def _pseudo_tf(reader, top, clause: Clause, rk: Ranking, n_docs: int):
-    """BM25F's combined term frequency of one clause in every document of a segment (each
-    field's frequency normalized by its length and weighted, then summed), whether the clause
-    is in the document's lead, and the largest document frequency of its terms."""
-    size = reader.doc_count_all()
-    pseudo, lead = np.zeros(size), np.zeros(size, dtype=bool)
+def _pseudo_tf(source, clause: Clause, rk: Ranking):
+    """BM25F's combined term frequency of one clause in the documents that have it (each
+    field's frequency normalized by its length and weighted, then summed): their numbers,
+    the frequencies, the documents that have it in their lead, and the largest document
+    frequency of its terms."""
+    parts_ids, parts_tf, lead_ids = [], [], _NOTHING[0]
     df = 0
     for alt in clause.alts:
         if not alt.weight:
             continue
         for term in alt.terms():
-            ids, tf = _postings(reader, alt.field, term)
+            ids, tf = source.postings(alt.field, term)
             if not len(ids):
                 continue
             if alt.field == LEAD_FIELD:
-                lead[ids] = True
+                lead_ids = np.union1d(lead_ids, ids)
                 continue
-            df = max(df, top.doc_frequency(alt.field, term))
-            lengths = _lengths(reader, alt.field)[ids]
-            avg = max(top.field_length(alt.field) / n_docs, 1.0)
+            df = max(df, source.doc_frequency(alt.field, term))
+            lengths = source.lengths(alt.field)[ids]
+            avg = source.average_length(alt.field)
             b = rk.field_b(alt.field)
-            pseudo[ids] += alt.weight * tf / (1.0 - b + b * lengths / avg)
-    return pseudo, lead, df
+            parts_ids.append(ids)
+            parts_tf.append(alt.weight * tf / (1.0 - b + b * lengths / avg))
+    if not parts_ids:
+        return _NOTHING[0], _NOTHING[1], lead_ids, 0
+    if len(parts_ids) == 1:
+        return parts_ids[0], parts_tf[0], lead_ids, df
+    ids, where = np.unique(np.concatenate(parts_ids), return_inverse=True)
+    return ids, np.bincount(where, weights=np.concatenate(parts_tf)), lead_ids, df
 
 
 # Postings and field lengths, read in bulk (numpy) rather than one posting at a time.
@@ -233,6 +277,7 @@ def _postings(reader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray
 
 
 _NOTHING = (np.empty(0, dtype=np.int64), np.empty(0))
+_NOTHING_SCORED = _NOTHING
 _BYTE_TO_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=float)
 _length_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 

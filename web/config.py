@@ -32,6 +32,9 @@ SETTINGS = (
     Setting("CACHE_SECONDS", 60, int,
             "`Cache-Control: max-age` of search responses (they also carry an `ETag`); "
             "0 asks caches to revalidate every time.", minimum=0),
+    Setting("RESULT_CACHE", 1024, int,
+            "Answers each worker process keeps, by query, page and filters, for the live "
+            "generation (a new generation empties it); 0 turns the cache off.", minimum=0),
     Setting("BIND", "", str,
             "gunicorn's listen address, e.g. `0.0.0.0:8000` or `unix:/run/talash.sock`; "
             "empty: `127.0.0.1:$PORT`."),

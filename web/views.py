@@ -27,7 +27,8 @@ def get_searcher() -> Searcher:
     searcher = current_app.extensions.get("talash.searcher")
     if searcher is None:
         searcher = Searcher(current_app.config["INDEX_DIR"],
-                            aliases=current_app.extensions.get("talash.aliases"))
+                            aliases=current_app.extensions.get("talash.aliases"),
+                            cache_size=current_app.config["RESULT_CACHE"])
         current_app.extensions["talash.searcher"] = searcher
     return searcher
 

@@ -1,0 +1,391 @@
+"""Running a talash query over a Whoosh index with numpy: matches, totals, facets, top-k.
+
+Whoosh stays the store: the postings, stored fields and columns are its own. What it is slow
+at is collecting: its collectors step through every matching document in Python to count
+them, group them into facets and keep the best. Here a query runs as array operations
+instead:
+
+* each segment of a generation gets a ``Segment``: its facet values as integer codes (from
+  the postings of the ``site``, ``category``, ``lang`` and ``year`` terms), its dates (from
+  the ``date`` column), its field lengths and a cache of the postings read so far, as numpy
+  arrays. They are built once per process and generation and shared by every thread;
+* a query tree (``search.querying.build_query``) is evaluated node by node into the sorted
+  document numbers it matches and their scores (``MatchQuery`` by ``search.scoring.score``;
+  phrases through the joined-pair field first, positions only for the few candidates left);
+* filters are masks over those arrays, facets are ``bincount``s, the total is exact, and only
+  the page asked for is sorted (``argpartition``).
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.util.times import datetime_to_long
+
+from search.analysis import filters
+from search.scoring import MatchQuery, _idf, _postings, _read_lengths, score
+
+FACETS = ("site", "category", "lang", "year")
+NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
+POSTINGS_CACHE = 4_000_000  # postings (document numbers) kept decoded per process
+VERIFY_AT_MOST = 20_000  # phrase candidates checked position by position; more are trusted
+_EMPTY_IDS = np.empty(0, dtype=np.int64)
+_EMPTY = (_EMPTY_IDS, np.empty(0))
+
+
+class Segment:
+    """One Whoosh segment's place in the generation and its field lengths."""
+
+    def __init__(self, reader, offset: int, generation: "Generation"):
+        self.offset = offset
+        self.size = reader.doc_count_all()
+        self.generation = generation
+        self._lengths: dict[str, np.ndarray] = {}
+        self._every = None
+
+    def every(self, reader):
+        """Every live document of the segment, each scored 1 (as Whoosh does)."""
+        if self._every is None:
+            ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+            self._every = ids, np.ones(len(ids))
+        return self._every
+
+    def lengths(self, reader, fieldname: str) -> np.ndarray:
+        arr = self._lengths.get(fieldname)
+        if arr is None:
+            arr = self._lengths[fieldname] = _read_lengths(reader, fieldname)
+        return arr
+
+
+class Generation:
+    """The shared arrays of one generation and a bounded cache of decoded postings."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._segments: list[Segment] | None = None
+        self._lock = threading.Lock()
+        self._postings: OrderedDict = OrderedDict()
+        self._cached = 0
+        self.frequencies: dict[tuple[str, str], int] = {}  # (field, term) → df, all segments
+
+    def segments(self, searcher) -> list[Segment]:
+        if self._segments is None:
+            with self._lock:
+                if self._segments is None:
+                    self._load(searcher)
+        return self._segments
+
+    def _load(self, searcher):
+        """Read the per-document arrays of every segment, in global document numbers."""
+        leaves = searcher.leaf_searchers()
+        segments = [Segment(sub.reader(), offset, self) for sub, offset in leaves]
+        size = searcher.doc_count_all()
+        self.values, self.codes = {}, {}
+        for name in FACETS:
+            self.values[name], self.codes[name] = [], np.full(size, -1, dtype=np.int32)
+        self.dates = np.full(size, NO_DATE, dtype=np.uint64)
+        for (sub, offset), seg in zip(leaves, segments, strict=True):
+            reader = sub.reader()
+            for name in FACETS:
+                for value in _lexicon(reader, name):
+                    values = self.values[name]
+                    if value not in values:
+                        values.append(value)
+                    ids = _postings(reader, name, value)[0]
+                    self.codes[name][ids + offset] = values.index(value)
+            self.dates[offset: offset + seg.size] = _dates(reader, seg.size)
+        self._segments = segments
+
+    def postings(self, key, read) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._postings.get(key)
+        if hit is not None:
+            return hit
+        value = read()
+        with self._lock:
+            self._postings[key] = value
+            self._cached += len(value[0]) + 1
+            while self._cached > POSTINGS_CACHE and self._postings:
+                _, old = self._postings.popitem(last=False)
+                self._cached -= len(old[0]) + 1
+        return value
+
+
+class _Source:
+    """What ``search.scoring.score`` reads, for one segment, through the shared caches."""
+
+    def __init__(self, searcher, segment: Segment, reader, n_docs: int):
+        self.searcher, self.segment, self.reader, self.n_docs = searcher, segment, reader, n_docs
+        self._avg: dict[str, float] = {}
+
+    def postings(self, fieldname: str, term: str):
+        key = (self.segment.offset, fieldname, term)
+        return self.segment.generation.postings(
+            key, lambda: _postings(self.reader, fieldname, term))
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        return self.segment.lengths(self.reader, fieldname)
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        known = self.segment.generation.frequencies
+        df = known.get((fieldname, term))
+        if df is None:
+            df = known[(fieldname, term)] = self.searcher.doc_frequency(fieldname, term)
+        return df
+
+    def average_length(self, fieldname: str) -> float:
+        avg = self._avg.get(fieldname)
+        if avg is None:
+            avg = self._avg[fieldname] = max(
+                self.searcher.field_length(fieldname) / self.n_docs, 1.0)
+        return avg
+
+
+@dataclass
+class Found:
+    """The outcome of one query: the total, the page's document numbers and scores, and the
+    facet counts (value → count) of every match."""
+
+    total: int
+    docnums: list[int]
+    scores: list[float]
+    facets: dict
+
+
+class Engine:
+    """Evaluates query trees on one Whoosh searcher (one per thread) with shared arrays."""
+
+    def __init__(self, searcher, generation: Generation):
+        self.searcher = searcher
+        self.generation = generation
+        self.n_docs = max(searcher.doc_count_all(), 1)
+        self.parts = []
+        for (sub, _offset), segment in zip(searcher.leaf_searchers(),
+                                          generation.segments(searcher), strict=True):
+            self.parts.append((segment, _Source(searcher, segment, sub.reader(), self.n_docs)))
+
+    # The whole search.
+
+    def search(self, query, filters_: dict | None = None, date_range=None, limit: int = 10,
+               start: int = 0, sort: str = "relevance", facets: bool = True) -> Found:
+        ids, scores = self.evaluate(query)
+        keep = self._allowed(ids, filters_ or {}, date_range)
+        if keep is not None:
+            ids, scores = ids[keep], scores[keep]
+        counts = self.facet_counts(ids) if facets else {}
+        order = self._order(ids, scores, start + limit, sort)[start:]
+        return Found(len(ids), ids[order].tolist(), scores[order].tolist(), counts)
+
+    def count(self, query, filters_: dict | None = None, date_range=None) -> int:
+        ids, _ = self.evaluate(query)
+        keep = self._allowed(ids, filters_ or {}, date_range)
+        return int(len(ids) if keep is None else keep.sum())
+
+    def _order(self, ids, scores, top: int, sort: str) -> np.ndarray:
+        """Positions of the first ``top`` documents: by score (ties by document number) or
+        by date, newest first (undated last)."""
+        if sort == "date":
+            dates = self._dates(ids)
+            key = np.where(dates == NO_DATE, 0, dates + np.uint64(1))
+            return np.lexsort((ids, -key.astype(np.float64)))[:top]
+        if len(ids) > top > 0:
+            cut = np.argpartition(-scores, top - 1)[:top]
+            return cut[np.lexsort((ids[cut], -scores[cut]))]
+        return np.lexsort((ids, -scores))[:top]
+
+    # Filters and facets, over global document numbers.
+
+    def _allowed(self, ids, wanted: dict, date_range) -> np.ndarray | None:
+        if not wanted and not date_range:
+            return None
+        gen = self.generation
+        keep = np.ones(len(ids), dtype=bool)
+        for name, value in wanted.items():
+            values = gen.values.get(name, [])
+            code = values.index(value) if value in values else -2
+            keep &= gen.codes[name][ids] == code
+        if date_range:
+            low, high = date_range
+            dates = self._dates(ids)
+            keep &= dates != NO_DATE
+            if low is not None:
+                keep &= dates >= np.uint64(datetime_to_long(low))
+            if high is not None:
+                keep &= dates <= np.uint64(datetime_to_long(high))
+        return keep
+
+    def _dates(self, ids) -> np.ndarray:
+        return self.generation.dates[ids]
+
+    def facet_counts(self, ids) -> dict:
+        """Value → number of matching documents, for every facet."""
+        gen = self.generation
+        counts = {}
+        for name in FACETS:
+            codes = gen.codes[name][ids]
+            n = np.bincount(codes[codes >= 0], minlength=len(gen.values[name]))
+            counts[name] = {v: int(c) for v, c in zip(gen.values[name], n, strict=True) if c}
+        return counts
+
+    # Query nodes → (sorted global document numbers, scores).
+
+    def evaluate(self, node) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(node, MatchQuery):
+            return self._per_segment(lambda seg, src: score(src, node), node.boost)
+        if isinstance(node, Q.Every):
+            return self._per_segment(lambda seg, src: seg.every(src.reader))
+        if isinstance(node, Q.Term):
+            return self._per_segment(lambda seg, src: self._term(src, node), node.boost)
+        if isinstance(node, Q.Phrase):
+            return self._per_segment(lambda seg, src: self._phrase(seg, src, node), node.boost)
+        if isinstance(node, Q.And):
+            return _intersect([self.evaluate(s) for s in node.subqueries])
+        if isinstance(node, Q.Or):
+            return _union([self.evaluate(s) for s in node.subqueries])
+        if isinstance(node, Q.AndNot):
+            ids, scores = self.evaluate(node.a)
+            gone, _ = self.evaluate(node.b)
+            keep = ~np.isin(ids, gone, assume_unique=True)
+            return ids[keep], scores[keep]
+        if isinstance(node, Q.AndMaybe):
+            ids, scores = self.evaluate(node.a)
+            more_ids, more = self.evaluate(node.b)
+            at = np.searchsorted(more_ids, ids).clip(max=max(len(more_ids) - 1, 0))
+            if len(more_ids):
+                hit = more_ids[at] == ids
+                scores = scores + np.where(hit, more[at], 0.0)
+            return ids, scores
+        return self._whoosh(node)
+
+    def _per_segment(self, run, boost: float = 1.0):
+        ids, scores = [], []
+        for seg, src in self.parts:
+            i, s = run(seg, src)
+            if len(i):
+                ids.append(np.asarray(i, dtype=np.int64) + seg.offset)
+                scores.append(np.asarray(s, dtype=float) * boost)
+        if not ids:
+            return _EMPTY
+        return np.concatenate(ids), np.concatenate(scores)
+
+    def _term(self, src: _Source, node: Q.Term):
+        ids, tf = src.postings(node.fieldname, node.text)
+        return ids, self._bm25(src, node.fieldname, ids, tf, len(ids))
+
+    def _bm25(self, src: _Source, fieldname: str, ids, tf, df: int, k1=1.2, b=0.75):
+        if not len(ids):
+            return np.empty(0)
+        lengths = src.lengths(fieldname)[ids]
+        norm = tf / (1.0 - b + b * lengths / src.average_length(fieldname))
+        return _idf(self.n_docs, df, 0.1) * norm * (k1 + 1) / (norm + k1)
+
+    def _phrase(self, seg: Segment, src: _Source, node: Q.Phrase):
+        """Documents with the words side by side in the field, scored by the phrase's count
+        there. Adjacent Urdu words are first looked up as one joined-pair term, which leaves
+        few candidates whose positions need reading."""
+        words = list(node.words)
+        if not words:
+            return _EMPTY
+        candidates = None
+        for term in words:
+            ids = src.postings(node.fieldname, term)[0]
+            candidates = ids if candidates is None else np.intersect1d(candidates, ids, True)
+        for a, b in zip(words, words[1:], strict=False):
+            if _urdu(a) and _urdu(b):
+                pair = src.postings("join", filters.joined(a, b))[0]
+                candidates = np.intersect1d(candidates, pair, assume_unique=True)
+        if len(words) == 1:
+            ids, tf = src.postings(node.fieldname, words[0])
+            return ids, self._bm25(src, node.fieldname, ids, tf, len(ids))
+        if len(candidates) > VERIFY_AT_MOST:
+            counts = np.ones(len(candidates))  # trusted: too many to check one by one
+        else:
+            counts = _phrase_counts(src.reader, node.fieldname, words, candidates, node.slop)
+            candidates, counts = candidates[counts > 0], counts[counts > 0]
+        return candidates, self._bm25(src, node.fieldname, candidates, counts, len(candidates))
+
+    def _whoosh(self, node):
+        """Any other query: Whoosh's own matcher, one document at a time."""
+        ids, scores = [], []
+        for sub, offset in self.searcher.leaf_searchers():
+            m = node.matcher(sub, sub.boolean_context() if hasattr(sub, "boolean_context")
+                             else None)
+            while m.is_active():
+                ids.append(m.id() + offset)
+                scores.append(m.score())
+                m.next()
+        if not ids:
+            return _EMPTY
+        arr, s = np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=float)
+        order = np.argsort(arr, kind="stable")
+        return arr[order], s[order]
+
+
+def _lexicon(reader, fieldname: str) -> list[str]:
+    try:
+        return [v.decode("utf-8") for v in reader.lexicon(fieldname)]
+    except Exception:  # noqa: BLE001 - a field this index does not have
+        return []
+
+
+def _dates(reader, size: int) -> np.ndarray:
+    try:
+        return np.fromiter(reader.column_reader("date", translate=False), dtype=np.uint64,
+                           count=size)
+    except Exception:  # noqa: BLE001 - no date column: every document is undated
+        return np.full(size, NO_DATE, dtype=np.uint64)
+
+
+def _urdu(term: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in term)
+
+
+def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1):
+    """How often ``words`` occur in order (each within ``slop`` of the last) in each doc."""
+    matchers = []
+    for term in words:
+        try:
+            matchers.append(reader.postings(fieldname, term))
+        except Exception:  # noqa: BLE001 - a word not in this segment: no document has it
+            return np.zeros(len(docs))
+    counts = np.zeros(len(docs))
+    for i, doc in enumerate(docs.tolist()):
+        lists = []
+        for m in matchers:
+            if m.is_active() and m.id() < doc:
+                m.skip_to(doc)
+            if not m.is_active() or m.id() != doc:
+                break
+            lists.append(set(m.value_as("positions")))
+        else:
+            counts[i] = _chain(lists, slop)
+    return counts
+
+
+def _chain(lists: list[set], slop: int) -> int:
+    """Occurrences of the phrase: start positions from which each next word follows."""
+    current = lists[0]
+    for later in lists[1:]:
+        current = {q for p in current for q in range(p + 1, p + slop + 1) if q in later}
+        if not current:
+            return 0
+    return len(current)
+
+
+def _intersect(parts):
+    ids, scores = parts[0]
+    for other_ids, other in parts[1:]:
+        common, a, b = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
+        ids, scores = common, scores[a] + other[b]
+    return ids, scores
+
+
+def _union(parts):
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    ids, where = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    return ids, np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
