@@ -114,8 +114,10 @@ class Gunicorn:
     def __init__(self, index_dir: Path, log_path: Path):
         self.port = free_port()
         address = f"127.0.0.1:{self.port}"
+        # wrk cycles through the queries: measured without the result cache unless asked.
         self.env = {"PORT": str(self.port), "TALASH_BIND": address,
-                    "TALASH_INDEX_DIR": str(index_dir)}
+                    "TALASH_INDEX_DIR": str(index_dir),
+                    "TALASH_RESULT_CACHE": os.environ.get("TALASH_RESULT_CACHE", "0")}
         self.log_path = log_path
         self.url = f"http://127.0.0.1:{self.port}"
 

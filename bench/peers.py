@@ -186,7 +186,7 @@ class Talash(Engine):
         rejected = getattr(summary, "rejected", None)
         if rejected:  # kept in the run (they count as misses) but reported
             self.notes.append(f"rejected {len(rejected)} document(s) at build, e.g. {rejected[0]}")
-        self.searcher = Searcher(Path(workdir))
+        self.searcher = Searcher(Path(workdir), cache_size=0)  # measured without the cache
 
     def search(self, query_text, k):
         ids: list[str] = []
