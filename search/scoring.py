@@ -256,8 +256,11 @@ def _postings(reader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray
         deleted, m = m._ids, m.child
         m.reset()  # the filter already stepped past leading deleted postings
     ids, weights = [], []
+    if hasattr(m, "_read_data") and hasattr(m, "_next_block") and hasattr(m, "_byteids"):
+        # Whoosh's W3 block format: decode whole blocks with numpy, not single postings
+        # (its own decoding undoes the delta coding of the ids one Python step at a time).
+        return _block_postings(m, deleted)
     if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-        # Whoosh's W3 block format: decode whole blocks, not single postings.
         while m.is_active():
             m._read_ids()
             m._read_weights()
@@ -274,6 +277,32 @@ def _postings(reader, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray
         keep = ~np.isin(ids_arr, np.fromiter(deleted, dtype=np.int64))
         ids_arr, tf = ids_arr[keep], tf[keep]
     return ids_arr, tf
+
+
+def _block_postings(m, deleted) -> tuple[np.ndarray, np.ndarray]:
+    """All postings of a W3 block matcher: each block's pickled data decoded as arrays."""
+    id_parts, weight_parts = [], []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, raw_weights = m._data[0], m._data[1]
+        block = np.asarray(raw_ids, dtype=np.int64)
+        id_parts.append(block if m._byteids else np.cumsum(block))
+        n = len(block)
+        if raw_weights is None:
+            weight_parts.append(np.ones(n))
+        elif isinstance(raw_weights, float):
+            weight_parts.append(np.full(n, raw_weights))
+        else:
+            weight_parts.append(np.asarray(raw_weights, dtype=float))
+        m._next_block()
+    if not id_parts:
+        return _NOTHING
+    ids, tf = np.concatenate(id_parts), np.concatenate(weight_parts)
+    if deleted:
+        keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64))
+        ids, tf = ids[keep], tf[keep]
+    return ids, tf
 
 
 _NOTHING = (np.empty(0, dtype=np.int64), np.empty(0))
