@@ -24,10 +24,12 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from search.analysis import crossscript, filters
+from search.analysis import filters
 from search.analysis.crossscript import Match
 from search.analysis.tokenizers import tokenize
 from search.errors import TalashError
+from search.matched import key_matches
+from search.textwords import cached_scan
 
 DEFAULT_NAME = "aliases.txt"
 SEPARATOR = "|"
@@ -180,20 +182,23 @@ class AliasTable:
         return out
 
 
-def explain(toks, text: str, docs: list[tuple[str, list]],
-            table: AliasTable | None = None) -> list[Match]:
+def explain(toks, text: str, docs: list, table: AliasTable | None = None) -> list[Match]:
     """What the reader sees for one result: each query word (or pair) that matched through
     another form, an alias (``pti → تحریک انصاف``) or a cross-script key (``blinken → بلنکن``).
 
-    ``toks`` are the query tokens of ``text``; ``docs`` the document's texts with their tokens
-    (title, body). One form per query word or pair, the first found; a key match inside an
-    alias match (ایم ایف in آئی ایم ایف) is left out.
+    ``toks`` are the query tokens of ``text``; ``docs`` the document's texts (title, body),
+    each a string or a ``(text, tokens)`` pair (only the text is read: it is scanned word by
+    word through a cache, see ``textwords``). One form per query word or pair, the first
+    found; a key match inside an alias match (ایم ایف in آئی ایم ایف) is left out.
     """
-    exact = {filters.strict(t.text, t.script) for _, doc_toks in docs for t in doc_toks}
+    texts = [doc if isinstance(doc, str) else doc[0] for doc in docs]
+    scans = [cached_scan(doc_text) for doc_text in texts]
+    exact = frozenset().union(*(s.strict_forms() for s in scans))
+    aliased = table is not None and bool(table.find(toks, text))
     out, seen = [], set()
-    for doc_text, doc_toks in docs:
-        by_alias = table.explain(toks, text, [(doc_text, doc_toks)]) if table else []
-        by_key = [m for m in crossscript.find(toks, doc_text, doc_toks, exact)
+    for doc_text, words in zip(texts, scans, strict=True):
+        by_alias = table.explain(toks, text, [(doc_text, words.tokens())]) if aliased else []
+        by_key = [m for m in key_matches(toks, doc_text, words, exact)
                   if not any(a.start <= m.start and m.end <= a.end for a in by_alias)]
         for m in by_alias + by_key:
             if m.query not in seen:

@@ -14,33 +14,21 @@ is cut on word boundaries of the text as written, then HTML-escaped piece by pie
 """
 
 import html
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
-from search.analysis.tokenizers import Tok, tokenize
+from search.analysis.tokenizers import Tok
+from search.textwords import Scan, cached_scan, key_heads, word_keys
 
 SNIPPET_WORDS = 36  # about two lines of text
 LEAD_WORDS = 4  # words of context kept before the first match
 MAX_TEXT_CHARS = 50_000  # longer texts are snippeted from their start
 _QUERY_KINDS = ("word", "handle", "tag", "url")
-
-
-@lru_cache(maxsize=1 << 16)
-def _word_keys(text: str, script: str, arabic_heh: bool, query: bool) -> tuple:
-    """What a word can match on: exact, loose variants, English stem, cross-script keys."""
-    strict = filters.strict(text, script)
-    keys = [("s", strict)]
-    keys += [("l", k) for k in filters.loose(strict, script, arabic_heh)]
-    if script == "en":
-        keys.append(("e", filters.s_stem(strict)))
-    prefixes = crossscript.QUERY_KEY_PREFIX if query else crossscript.KEY_PREFIX
-    if script in prefixes:
-        keys += [("x", prefixes[script] + k) for k in crossscript.keys(strict, script)
-                 if len(k) >= crossscript.MIN_KEY_LEN]
-    return tuple(keys)
+_KEYS, _PAIRS, _PHRASES = 1, 2, 4  # what a document word can take part in
 
 
 def _pair_keys(a: Tok, b: Tok, query: bool, cross: bool = True) -> tuple:
@@ -74,6 +62,7 @@ class _Span:
     start: int
     end: int
     words: frozenset = frozenset()  # the query words it matches
+    number: int = 0  # its place among the text's spans
 
 
 class Highlighter:
@@ -87,7 +76,7 @@ class Highlighter:
         content = [t for t, s in zip(toks, stop, strict=True) if not s] or toks
         number = {id(t): n for n, t in enumerate(content)}
         for t in content:
-            self._want(_word_keys(t.text, t.script, t.arabic_heh, True), {number[id(t)]})
+            self._want(word_keys(t.text, t.script, t.arabic_heh, True), {number[id(t)]})
         for a, b in zip(toks, toks[1:], strict=False):
             covers = {number[id(t)] for t in (a, b) if id(t) in number}
             if covers and _adjacent(a, b):
@@ -99,95 +88,133 @@ class Highlighter:
         # first word (less its last letter, which joining may change) is one.
         self.heads = {term[:n] for kind, term in self.wanted if kind in "sl"
                       for n in range(len(term))}
-        # The document scripts a query key can meet across scripts ("u": Urdu, "l": Latin).
-        self.cross = {key[1][0] for key in [*self.wanted, *self.joined] if key[0] == "x"}
+        # Beginnings of the query's cross-script keys (with the document script's prefix):
+        # a document pair can only have one of them as key if its first word's key begins
+        # one (see textwords.key_heads).
+        self.x_heads = {term[:n] for kind, term in [*self.wanted, *self.joined] if kind == "x"
+                        for n in range(1, len(term) + 1)}
         self.phrases = []
         for n, phrase in enumerate(phrases, start=len(content)):
             terms = [filters.strict(t.text, t.script) for t in cached_tokens(phrase)
                      if t.kind == "word"]
             if terms:
                 self.phrases.append((terms, n))
+        self._flags: dict[str, int] = {}  # what each document word seen so far can match
 
     def _want(self, keys, words: set[int]):
         for key in keys:
             self.wanted.setdefault(key, set()).update(words)
 
-    def spans(self, text: str) -> list[_Span]:
-        """The text's words, each with the query words it matches."""
-        toks = tokenize(text[:MAX_TEXT_CHARS])
-        found: list[set[int]] = [set() for _ in toks]
+    def found(self, words: Scan) -> dict[tuple[int, int], set[int]]:
+        """The query words each token (word k, token i) of a scanned text matches; tokens
+        that match nothing are left out."""
+        flags = list(map(self._flags.get, words.raws))
+        if None in flags:
+            for k, flag in enumerate(flags):
+                if flag is None:
+                    flags[k] = self._flags[words.raws[k]] = self._classify(words.words[k])
+        wanted = [k for k, flag in enumerate(flags) if flag]  # usually a handful
+        found: dict[tuple[int, int], set[int]] = {}
         lookup, none = self.lookup, frozenset()
-        for i, t in enumerate(toks):
-            for key in _word_keys(t.text, t.script, t.arabic_heh, False):
-                found[i] |= lookup.get(key, none)
-        for i, (a, b) in enumerate(zip(toks, toks[1:], strict=False)):
-            cross = crossscript.KEY_PREFIX.get(a.script) in self.cross
-            if not (cross or a.text[:-1] in self.heads) or not _adjacent(a, b):
-                continue  # no query word can start with this word: skip the pair
-            alone = found[i] | found[i + 1]
-            for key in _pair_keys(a, b, False, cross):
-                # A query word written as two, or a name pair across scripts (both sides
-                # split is already marked word by word, and a word one half matches alone
-                # does not make its neighbour a match).
-                words = self.wanted.get(key, none) | (self.joined.get(key, none)
-                                                      if key[0] == "x" else none)
-                found[i] |= words - alone
-                found[i + 1] |= words - alone
-        self._mark_phrases(toks, found)
-        return _merge(toks, found)
+        for k in wanted:
+            if flags[k] & _KEYS:
+                for i, t in enumerate(words.words[k].toks):
+                    hit = set()
+                    for key in word_keys(t.text, t.script, t.arabic_heh, False):
+                        hit |= lookup.get(key, none)
+                    if hit:
+                        found[(k, i)] = hit
+        self._mark_pairs(words, [k for k in wanted if flags[k] & _PAIRS], found)
+        self._mark_phrases(words, [k for k in wanted if flags[k] & _PHRASES], found)
+        return found
 
-    def _mark_phrases(self, toks: list[Tok], found: list[set[int]]):
-        if not self.phrases:
-            return
-        strict = [filters.strict(t.text, t.script) for t in toks]
+    def _classify(self, w) -> int:
+        """Which kinds of match a word can take part in (a bit each)."""
+        return ((0 if w.keys.isdisjoint(self.lookup) else _KEYS)
+                | (0 if w.heads.isdisjoint(self.heads) and w.key_heads.isdisjoint(self.x_heads)
+                   else _PAIRS)
+                | (_PHRASES if any(terms[0] in w.strict for terms, _ in self.phrases) else 0))
+
+    def _mark_pairs(self, words: Scan, candidates: list[int], found: dict):
+        none, heads, wanted, joined = frozenset(), self.heads, self.wanted, self.joined
+        for k in candidates:
+            for i, a in enumerate(words.words[k].toks):
+                cross = not self.x_heads.isdisjoint(key_heads(a.text, a.script))
+                step = (cross or a.text[:-1] in heads) and words.next_token(k, i)
+                if not step or not step[2]:
+                    continue  # no query word can start with this word: skip the pair
+                k2, j, _ = step
+                alone = found.get((k, i), none) | found.get((k2, j), none)
+                for key in _pair_keys(a, words.words[k2].toks[j], False, cross):
+                    # A query word written as two, or a name pair across scripts (both sides
+                    # split is already marked word by word, and a word one half matches
+                    # alone does not make its neighbour a match).
+                    new = (wanted.get(key, none) | (joined.get(key, none) if key[0] == "x"
+                                                    else none)) - alone
+                    if new:
+                        found.setdefault((k, i), set()).update(new)
+                        found.setdefault((k2, j), set()).update(new)
+
+    def _mark_phrases(self, words: Scan, candidates: list[int], found: dict):
         for terms, n in self.phrases:
-            for i in range(len(toks) - len(terms) + 1):
-                run = toks[i:i + len(terms)]
-                if strict[i:i + len(terms)] == terms and all(
-                        b.pos == a.pos + 1 for a, b in zip(run, run[1:], strict=False)):
-                    for j in range(i, i + len(terms)):
-                        found[j].add(n)
+            for k in candidates:
+                w = words.words[k]
+                if terms[0] not in w.strict:
+                    continue
+                for i, strict in enumerate(w.strict):
+                    run = words.run(k, i, len(terms)) if strict == terms[0] else None
+                    if run and [words.words[a].strict[b] for a, b in run] == terms:
+                        for at in run:
+                            found.setdefault(at, set()).add(n)
 
     def snippet(self, text: str, size: int = SNIPPET_WORDS) -> str:
         """The best passage of ``text``: HTML-escaped, matched words in ``<mark>``."""
-        spans = self.spans(text)
-        if not spans:
+        words = cached_scan(text, MAX_TEXT_CHARS)
+        if not words.n_spans:
             return html.escape(_cut(text, 240))
-        first, last = _best_window(spans, size)
-        return _render(text, spans, first, last)
+        by_span: dict[int, set[int]] = {}
+        for (k, i), hit in self.found(words).items():
+            by_span.setdefault(words.span_of(k, i), set()).update(hit)
+        hits = sorted((at, frozenset(hit)) for at, hit in by_span.items())
+        first, last = _best_window(hits, words.n_spans, size)
+        spans, first, last = _window_spans(words, by_span, first, last)
+        return _render(text, spans, first, last, words.n_spans)
 
 
-def _merge(toks: list[Tok], found: list[set[int]]) -> list[_Span]:
-    """Overlapping tokens (a handle and its parts) become one span of the written text."""
-    spans: list[_Span] = []
-    for t, words in zip(toks, found, strict=True):
-        if spans and t.start < spans[-1].end:
-            prev = spans[-1]
-            prev.end = max(prev.end, t.end)
-            prev.words = prev.words | words
-        else:
-            spans.append(_Span(t.start, t.end, frozenset(words)))
-    return spans
+def _window_spans(words: Scan, by_span: dict, first: int, last: int):
+    """The spans of the words that hold span numbers ``first`` to ``last``, glued so no word
+    written together is cut, and the window's first and last span numbered in that list."""
+    k0 = bisect_right(words.span_base, first) - 1
+    k1 = bisect_right(words.span_base, last) - 1
+    spans, starts = [], words.starts_of(k0, k1)
+    for k in range(k0, k1 + 1):
+        at, base = starts[k - k0], words.span_base[k]
+        spans += [_Span(at + s, at + e, frozenset(by_span.get(base + n, ())), base + n)
+                  for n, (s, e) in enumerate(words.words[k].spans)]
+    offset = spans[0].number
+    first, last = _glued(spans, first - offset, last - offset)
+    return spans, first, last
 
 
-def _best_window(spans: list[_Span], size: int) -> tuple[int, int]:
+def _best_window(hits: list[tuple[int, frozenset]], total: int,
+                 size: int) -> tuple[int, int]:
     """``(first, last)`` span numbers of the window with the most distinct query words
-    (then the most matched spans), opened a few words before its first match."""
-    hits = [i for i, span in enumerate(spans) if span.words]
+    (then the most matched spans), opened a few words before its first match. ``hits`` are
+    the matched spans ``(number, query words)`` in order, ``total`` the number of spans."""
     if not hits:
-        return _glued(spans, 0, min(len(spans), size) - 1)
+        return 0, min(total, size) - 1
     counts: Counter = Counter()
     best, best_score, left = (0, 0), (0, 0), 0
-    for right, at in enumerate(hits):
-        counts.update(spans[at].words)
-        while at - hits[left] >= size:
-            counts.subtract(spans[hits[left]].words)
+    for right, (at, words) in enumerate(hits):
+        counts.update(words)
+        while at - hits[left][0] >= size:
+            counts.subtract(hits[left][1])
             left += 1
         score = (sum(1 for c in counts.values() if c > 0), right - left + 1)
         if score > best_score:
-            best, best_score = (hits[left], at), score
+            best, best_score = (hits[left][0], at), score
     first = max(0, best[1] - size + 1, best[0] - LEAD_WORDS)
-    return _glued(spans, first, min(len(spans), first + size) - 1)
+    return first, min(total, first + size) - 1
 
 
 def _glued(spans: list[_Span], first: int, last: int) -> tuple[int, int]:
@@ -200,8 +227,8 @@ def _glued(spans: list[_Span], first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
-def _render(text: str, spans: list[_Span], first: int, last: int) -> str:
-    out = ["… "] if first > 0 else []
+def _render(text: str, spans: list[_Span], first: int, last: int, total: int) -> str:
+    out = ["… "] if spans[first].number > 0 else []
     at = spans[first].start
     marking = False
     for span in spans[first:last + 1]:
@@ -219,7 +246,7 @@ def _render(text: str, spans: list[_Span], first: int, last: int) -> str:
         out.append("</mark>")
     tail = _closing_punctuation(text, at)
     out.append(html.escape(text[at:tail]))
-    if last < len(spans) - 1 or text[tail:].strip():
+    if spans[last].number < total - 1 or text[tail:].strip():
         out.append(" …")
     return "".join(out)
 

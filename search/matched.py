@@ -1,0 +1,99 @@
+"""Cross-script matches of a query in a scanned document text, for a result's ``matched``.
+
+The same answer as ``crossscript.find`` over the text's tokens, without computing the keys
+of every word and pair: only the terms the query looks up are collected, only in the words
+whose cached keys hold one, and only pairs whose first word's key can begin a query term
+(``textwords.key_heads``) are keyed.
+"""
+
+import itertools
+from functools import lru_cache
+
+from search.analysis import crossscript, filters
+from search.analysis.crossscript import Match
+from search.textwords import Scan, key_heads
+
+_KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
+_PAIRED_KINDS = ("word", "part")
+
+
+@lru_cache(maxsize=1 << 16)
+def _pair_terms(a: str, b: str, script: str) -> tuple[str, ...]:
+    """The xkey terms of two adjacent document words of one script."""
+    first, second = filters.strict(a, script), filters.strict(b, script)
+    prefix = crossscript.KEY_PREFIX[script]
+    return tuple(prefix + k for k in crossscript.pair_keys(first, second, script))
+
+
+def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """Where each of ``terms`` is a key of a word or adjacent pair of the text."""
+    wanted = {("x", t) for t in terms}
+    heads = {t[:n] for t in terms for n in range(1, len(t) + 1)}
+    found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
+    for k, w in enumerate(words.words):
+        if not w.keys.isdisjoint(wanted):
+            for i, t in enumerate(w.toks):
+                if t.kind in _KEYED_KINDS and t.script in crossscript.KEY_PREFIX:
+                    prefix = crossscript.KEY_PREFIX[t.script]
+                    found += [(prefix + key, k, i, k, i) for key in
+                              crossscript.keys(filters.strict(t.text, t.script), t.script)
+                              if prefix + key in terms]
+        if not w.key_heads.isdisjoint(heads):
+            found += _pairs_from(words, k, terms, heads)
+    forms: dict[str, list[tuple[int, int]]] = {}
+    if found:
+        starts = words.starts
+        for term, k, i, k2, j in found:
+            start = starts[k] + words.words[k].toks[i].start
+            forms.setdefault(term, []).append((start, starts[k2] + words.words[k2].toks[j].end))
+    return forms
+
+
+def _pairs_from(words: Scan, k: int, terms: set[str], heads: set[str]):
+    for i, a in enumerate(words.words[k].toks):
+        if a.kind not in _PAIRED_KINDS or heads.isdisjoint(key_heads(a.text, a.script)):
+            continue
+        step = words.next_token(k, i)
+        if not step or not step[2]:
+            continue
+        k2, j, _ = step
+        b = words.words[k2].toks[j]
+        if b.kind in _PAIRED_KINDS and b.script == a.script:
+            yield from ((term, k, i, k2, j) for term in _pair_terms(a.text, b.text, a.script)
+                        if term in terms)
+
+
+def key_matches(query_toks, text: str, words: Scan, exact) -> list[Match]:
+    """``crossscript.find(query_toks, text, tokenize(text), exact)`` from a scan of text."""
+    pair_terms, covered = [], set()
+    for i, (a, b) in enumerate(itertools.pairwise(query_toks)):
+        if b.pos == a.pos + 1:
+            # A pair whose key is a word's (ki qeemat = qeemat) explains nothing more.
+            pair_terms.append((i, a, b, set(crossscript.pair_query_terms(a, b))
+                               - {*crossscript.word_query_terms(a),
+                                  *crossscript.word_query_terms(b)}))
+    word_terms = [(i, t, crossscript.word_query_terms(t)) for i, t in enumerate(query_toks)]
+    terms = {x for *_, ts in pair_terms for x in ts} | {x for *_, ts in word_terms for x in ts}
+    forms = _forms(words, terms) if terms else {}
+    if not forms:
+        return []
+    found = []
+    for i, a, b, ts in pair_terms:
+        spans = _spans(forms, ts)
+        if spans:
+            covered |= {i, i + 1}
+            query = f"{filters.strict(a.text, a.script)} {filters.strict(b.text, b.script)}"
+            found += [Match(query, text[s:e], "key", s, e) for s, e in spans]
+    for i, t, ts in word_terms:
+        strict = filters.strict(t.text, t.script)
+        if i in covered or strict in exact:
+            continue
+        found += [Match(strict, text[s:e], "key", s, e) for s, e in _spans(forms, ts)]
+    return sorted(found, key=lambda m: (m.start, -m.end))
+
+
+def _spans(forms, terms) -> list[tuple[int, int]]:
+    """Where ``terms`` occur; a pair whose key equals a word's (بلنکن نے) is left out."""
+    spans = sorted({span for term in terms for span in forms.get(term, ())})
+    return [(s, e) for s, e in spans
+            if not any(s <= s2 and e2 <= e and (s2, e2) != (s, e) for s2, e2 in spans)]

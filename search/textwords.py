@@ -1,0 +1,217 @@
+"""A document text as its whitespace-separated words, each analysed once per process.
+
+Snippets and ``matched`` explanations look at every word of a hit's title and body, and the
+same article words come back hit after hit. Tokenizing does not look across white space
+(normalization never crosses it, ICU always breaks at it, handles and URLs end at it), so the
+tokens of a text are the tokens of its words put end to end: each distinct word is tokenized
+once (``word``, cached) and a text becomes a list of cached ``Word`` records with offsets
+(``scan``). Callers skip most words by a set of keys cached per word and look at the tokens
+of the few that can match. ``Scan.tokens`` gives the same list as ``tokenize(text)`` (a test
+checks it on the news corpus), for callers that need every token.
+"""
+
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
+from operator import attrgetter
+
+from search.analysis import crossscript, filters
+from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
+
+WORD_CACHE = 1 << 16  # distinct words kept per process (4,392 news articles have 46,000)
+_WORD = re.compile(r"\S+")
+_SKIP = re.compile(r"\s*")
+_SPANS = attrgetter("spans")
+_local = threading.local()
+_SCAN_CACHE = 4  # texts per thread: a hit's snippet and its explanation read the same body
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def word_keys(text: str, script: str, arabic_heh: bool, query: bool) -> tuple:
+    """What a word can match on: exact, loose variants, English stem, cross-script keys."""
+    strict = filters.strict(text, script)
+    keys = [("s", strict)]
+    keys += [("l", k) for k in filters.loose(strict, script, arabic_heh)]
+    if script == "en":
+        keys.append(("e", filters.s_stem(strict)))
+    prefixes = crossscript.QUERY_KEY_PREFIX if query else crossscript.KEY_PREFIX
+    if script in prefixes:
+        keys += [("x", prefixes[script] + k) for k in crossscript.keys(strict, script)
+                 if len(k) >= crossscript.MIN_KEY_LEN]
+    return tuple(keys)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def key_heads(text: str, script: str) -> tuple[str, ...]:
+    """The cross-script keys of a word less their last symbol, prefixed with the script's
+    key prefix. Joining two words changes at most the last symbol of the first word's part
+    of the key (a final h heard, n before b read m, two like symbols merged), so the key of
+    a pair can only be a query key if one of these begins that query key."""
+    prefix = crossscript.KEY_PREFIX.get(script)
+    if prefix is None:
+        return ()
+    found = crossscript.keys(filters.strict(text, script), script)
+    return tuple(prefix + k[:-1] for k in found) or (prefix,)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """The tokens of one whitespace word; offsets, positions and sentences relative to it."""
+
+    toks: tuple[Tok, ...]
+    strict: tuple[str, ...]  # each token's exact form
+    spans: tuple[tuple[int, int], ...]  # overlapping tokens (a handle and its parts) as one
+    tok_span: tuple[int, ...]  # the span of each token
+    inner: tuple[int, ...]  # i where tokens i-1 and i are adjacent (one sentence, next pos)
+    last_pos: int  # the position after which the next word's first token comes
+    lead_break: bool  # a sentence ends before the first token (anywhere, if it has none)
+    tail_break: bool  # a sentence ends after the last token
+    keys: frozenset = frozenset()  # every token's word_keys: a word without a wanted key
+    # cannot match
+    heads: frozenset = frozenset()  # every token less its last letter (snippets' pair check)
+    key_heads: frozenset = frozenset()  # its tokens' cross-script keys less their last
+    # symbol, with the script's prefix: the key of a pair it begins starts with one of them
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def word(raw: str) -> Word:
+    """``raw`` (no white space in it) tokenized as it is inside a text."""
+    # A plain word on either side shows where sentences end, as end_sentence only counts
+    # after a token.
+    toks = tokenize(f"x {raw} x")
+    inner, closing = toks[1:-1], toks[-1]
+    if not inner:
+        return Word((), (), (), (), (), 0, closing.sentence > 0, False)
+    p0, s0 = inner[0].pos, inner[0].sentence
+    rel = tuple(Tok(t.text, t.pos - p0, t.start - 2, t.end - 2, t.script, t.kind,
+                    t.sentence - s0, t.arabic_heh) for t in inner)
+    spans: list[list[int]] = []
+    tok_span = []
+    for t in rel:
+        if spans and t.start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], t.end)
+        else:
+            spans.append([t.start, t.end])
+        tok_span.append(len(spans) - 1)
+    adjacent = tuple(i for i in range(1, len(rel)) if rel[i].pos == rel[i - 1].pos + 1
+                     and rel[i].sentence == rel[i - 1].sentence)
+    return Word(rel, tuple(filters.strict(t.text, t.script) for t in rel),
+                tuple((s, e) for s, e in spans), tuple(tok_span), adjacent,
+                max(t.pos for t in rel), inner[0].sentence > 0,
+                closing.sentence > inner[-1].sentence,
+                frozenset(k for t in rel for k in word_keys(t.text, t.script, t.arabic_heh,
+                                                               False)),
+                frozenset(t.text[:-1] for t in rel),
+                frozenset(h for t in rel for h in key_heads(t.text, t.script)))
+
+
+class Scan:
+    """A text (up to ``limit`` characters) as its words; where each word begins and the
+    number of its first span are worked out when asked for."""
+
+    def __init__(self, text: str, limit: int | None = None):
+        self.text = text
+        self.limit = len(text) if limit is None else min(limit, len(text))
+        self.raws: list[str] = (text if self.limit == len(text) else text[:self.limit]).split()
+        self.words: list[Word] = list(map(word, self.raws))
+        self.span_base = [0, *accumulate(map(len, map(_SPANS, self.words)))]
+        self.n_spans = self.span_base[-1]
+        self.lines = "\n" in text  # only then can white space end a sentence
+        self._starts: list[int] | None = None
+        self._strict: frozenset | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each word begins in the text."""
+        if self._starts is None:
+            self._starts = [m.start() for m in _WORD.finditer(self.text, 0, self.limit)]
+        return self._starts
+
+    def starts_of(self, k0: int, k1: int) -> list[int]:
+        """Where words ``k0`` to ``k1`` begin, without finding all the others."""
+        if self._starts is not None:
+            return self._starts[k0:k1 + 1]
+        at = _SKIP.match(self.text, 0, self.limit).end() if k0 == 0 else \
+            re.compile(rf"\s*(?:\S+\s+){{{k0}}}").match(self.text, 0, self.limit).end()
+        return [m.start() for m in itertools.islice(
+            _WORD.finditer(self.text, at, self.limit), k1 - k0 + 1)]
+
+    def span_of(self, k: int, i: int) -> int:
+        """The number of the span that token i of word k is in."""
+        return self.span_base[k] + self.words[k].tok_span[i]
+
+    def next_token(self, k: int, i: int) -> tuple[int, int, bool] | None:
+        """``(k2, j, adjacent)``: the token after token i of word k, and whether it is the
+        next position in the same sentence (None at the end of the text)."""
+        w = self.words[k]
+        a = w.toks[i]
+        if i + 1 < len(w.toks):
+            b = w.toks[i + 1]
+            return k, i + 1, b.pos == a.pos + 1 and b.sentence == a.sentence
+        broken = w.tail_break
+        for k2 in range(k + 1, len(self.words)):
+            w2 = self.words[k2]
+            broken = broken or w2.lead_break or self.lines and self._newline_before(k2)
+            if w2.toks:
+                return k2, 0, not broken and a.pos == w.last_pos
+        return None
+
+    def _newline_before(self, k: int) -> bool:
+        starts = self.starts
+        return "\n" in self.text[starts[k - 1] + len(self.raws[k - 1]):starts[k]]
+
+    def run(self, k: int, i: int, n: int) -> list[tuple[int, int]] | None:
+        """``n`` tokens at consecutive positions from token i of word k, or None."""
+        out = [(k, i)]
+        while len(out) < n:
+            step = self.next_token(k, i)
+            if step is None or not step[2]:
+                return None
+            k, i, _ = step
+            out.append((k, i))
+        return out
+
+    def strict_forms(self) -> frozenset:
+        """The exact forms of all the text's tokens."""
+        if self._strict is None:
+            self._strict = frozenset().union(*(w.strict for w in self.words))
+        return self._strict
+
+    def tokens(self) -> list[Tok]:
+        """Every token of the text, as ``tokenize`` gives them."""
+        out: list[Tok] = []
+        last_pos, last_sentence, seen, broken, end = -1, 0, False, False, 0
+        for w, at, raw in zip(self.words, self.starts, self.raws, strict=True):
+            broken = broken or "\n" in self.text[end:at] or w.lead_break
+            end = at + len(raw)
+            if not w.toks:
+                continue
+            if seen and broken:
+                last_pos, last_sentence = last_pos + SENTENCE_GAP, last_sentence + 1
+            p, s = last_pos + 1, last_sentence
+            out += [Tok(t.text, p + t.pos, at + t.start, at + t.end, t.script, t.kind,
+                        s + t.sentence, t.arabic_heh) for t in w.toks]
+            last_pos, last_sentence = p + w.last_pos, s + w.toks[-1].sentence
+            seen, broken = True, w.tail_break
+        return out
+
+
+def scan(text: str, limit: int | None = None) -> Scan:
+    """The words of ``text[:limit]``."""
+    return Scan(text, limit)
+
+
+def cached_scan(text: str, limit: int | None = None) -> Scan:
+    """``scan(text, limit)``, remembered for the last few texts of this thread."""
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    found = cache.get((text, limit))
+    if found is None:
+        if len(cache) >= _SCAN_CACHE:
+            cache.clear()
+        found = cache[(text, limit)] = scan(text, limit)
+    return found
