@@ -340,8 +340,7 @@ class Searcher:
 
     def _matched(self, parsed: ParsedQuery, stored: dict) -> list[dict]:
         """Which query word matched through which other form (blinken → بلنکن)."""
-        texts = [(stored.get(f) or "", cached_tokens(stored.get(f) or ""))
-                 for f in ("title", "body")]
+        texts = [stored.get(f) or "" for f in ("title", "body")]
         return [m.as_dict() for m in explain(query_tokens(parsed.text), parsed.text, texts,
                                              self.aliases)]
 
