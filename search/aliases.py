@@ -193,7 +193,7 @@ def explain(toks, text: str, docs: list, table: AliasTable | None = None) -> lis
     """
     texts = [doc if isinstance(doc, str) else doc[0] for doc in docs]
     scans = [cached_scan(doc_text) for doc_text in texts]
-    exact = frozenset().union(*(s.strict_forms() for s in scans))
+    exact = _Exact(scans)
     aliased = table is not None and bool(table.find(toks, text))
     out, seen = [], set()
     for doc_text, words in zip(texts, scans, strict=True):
@@ -205,6 +205,17 @@ def explain(toks, text: str, docs: list, table: AliasTable | None = None) -> lis
                 seen.add(m.query)
                 out.append(m)
     return out
+
+
+class _Exact:
+    """Whether a term is in one of the texts as written; asked only for query words that
+    matched by key, so the texts' forms are collected only then."""
+
+    def __init__(self, scans):
+        self.scans = scans
+
+    def __contains__(self, term: str) -> bool:
+        return any(term in s.strict_forms() for s in self.scans)
 
 
 def _occurrences(terms: list[str], wanted: tuple[str, ...]):

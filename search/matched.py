@@ -30,7 +30,9 @@ def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
     wanted = {("x", t) for t in terms}
     heads = {t[:n] for t in terms for n in range(1, len(t) + 1)}
     found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
-    for k, w in enumerate(words.words):
+    for k in [k for k, w in enumerate(words.words)
+              if not (w.keys.isdisjoint(wanted) and w.key_heads.isdisjoint(heads))]:
+        w = words.words[k]
         if not w.keys.isdisjoint(wanted):
             for i, t in enumerate(w.toks):
                 if t.kind in _KEYED_KINDS and t.script in crossscript.KEY_PREFIX:

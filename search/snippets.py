@@ -99,6 +99,7 @@ class Highlighter:
                      if t.kind == "word"]
             if terms:
                 self.phrases.append((terms, n))
+        self.first_terms = frozenset(terms[0] for terms, _ in self.phrases)
         self._flags: dict[str, int] = {}  # what each document word seen so far can match
 
     def _want(self, keys, words: set[int]):
@@ -130,10 +131,12 @@ class Highlighter:
 
     def _classify(self, w) -> int:
         """Which kinds of match a word can take part in (a bit each)."""
-        return ((0 if w.keys.isdisjoint(self.lookup) else _KEYS)
-                | (0 if w.heads.isdisjoint(self.heads) and w.key_heads.isdisjoint(self.x_heads)
-                   else _PAIRS)
-                | (_PHRASES if any(terms[0] in w.strict for terms, _ in self.phrases) else 0))
+        flag = 0 if w.keys.isdisjoint(self.lookup) else _KEYS
+        if not (w.heads.isdisjoint(self.heads) and w.key_heads.isdisjoint(self.x_heads)):
+            flag |= _PAIRS
+        if self.phrases and not self.first_terms.isdisjoint(w.strict):
+            flag |= _PHRASES
+        return flag
 
     def _mark_pairs(self, words: Scan, candidates: list[int], found: dict):
         none, heads, wanted, joined = frozenset(), self.heads, self.wanted, self.joined
@@ -229,23 +232,21 @@ def _glued(spans: list[_Span], first: int, last: int) -> tuple[int, int]:
 
 def _render(text: str, spans: list[_Span], first: int, last: int, total: int) -> str:
     out = ["… "] if spans[first].number > 0 else []
-    at = spans[first].start
+    at = done = spans[first].start  # text before ``done`` is in ``out``
     marking = False
     for span in spans[first:last + 1]:
-        gap = html.escape(text[at:span.start])
-        if marking and (not span.words or gap.strip()):
-            out.append("</mark>")
-            marking = False
-        out.append(gap)
+        if marking and (not span.words or text[at:span.start].strip()):
+            out += [html.escape(text[done:at]), "</mark>"]
+            marking, done = False, at
         if span.words and not marking:
-            out.append("<mark>")
-            marking = True
-        out.append(html.escape(text[span.start:span.end]))
+            out += [html.escape(text[done:span.start]), "<mark>"]
+            marking, done = True, span.start
         at = span.end
     if marking:
-        out.append("</mark>")
+        out += [html.escape(text[done:at]), "</mark>"]
+        done = at
     tail = _closing_punctuation(text, at)
-    out.append(html.escape(text[at:tail]))
+    out.append(html.escape(text[done:tail]))
     if spans[last].number < total - 1 or text[tail:].strip():
         out.append(" …")
     return "".join(out)

@@ -206,6 +206,8 @@ def scan(text: str, limit: int | None = None) -> Scan:
 
 def cached_scan(text: str, limit: int | None = None) -> Scan:
     """``scan(text, limit)``, remembered for the last few texts of this thread."""
+    if limit is not None and limit >= len(text):
+        limit = None  # the same scan as the whole text's
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
