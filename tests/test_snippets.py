@@ -1,9 +1,15 @@
 """Snippets: the best passage, matched words in <mark>, escaped, cut on word boundaries."""
 
+import itertools
+import json
+
 import pytest
 
+from search import aliases, textwords
+from search.analysis.tokenizers import tokenize
 from search.querying import Searcher
 from search.snippets import Highlighter
+from tests.conftest import DATA
 
 LONG = " ".join(f"w{i}" for i in range(100)) + " target " + " ".join(f"v{i}" for i in range(100))
 
@@ -63,3 +69,52 @@ def test_search_results_carry_escaped_snippets(sample_index):
     assert hit["id"] == "s051"
     assert "&lt;b&gt;<mark>اہم خبر</mark>&lt;/b&gt;" in hit["snippet"]
     assert "<b>" not in hit["snippet"]
+
+
+# --- snippets and explanations from cached words (search/textwords.py) ---------------------
+
+FILLER = "یہ ایک لمبی خبر کا جملہ ہے۔ " * 400  # about 11,000 characters before the match
+
+
+def test_match_only_deep_in_a_long_body_is_found_and_marked():
+    text = FILLER + "امریکی وزیر خارجہ بلنکن نے کہا۔ " + FILLER
+    assert Highlighter("blinken").snippet(text) == (
+        "… ہے۔ امریکی وزیر خارجہ <mark>بلنکن</mark> نے کہا۔ یہ ایک لمبی خبر کا جملہ ہے۔ یہ ایک "
+        "لمبی خبر کا جملہ ہے۔ یہ ایک لمبی خبر کا جملہ ہے۔ یہ ایک لمبی خبر کا جملہ ہے۔ یہ …")
+    q = "blinken"
+    found = aliases.explain(tokenize(q), q, ["خبر", text])
+    assert [(m.label(), m.via, text[m.start:m.end]) for m in found] == [
+        ("blinken → بلنکن", "key", "بلنکن")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("وہ اسلام آباد پہنچے", "وہ <mark>اسلام آباد</mark> پہنچے"),
+    ("وہ اسلام۔ آباد پہنچے", "وہ اسلام۔ آباد پہنچے"),
+    ("وہ اسلام\nآباد پہنچے", "وہ اسلام\nآباد پہنچے"),
+    ("وہ اسلام \u2014 آباد پہنچے", "وہ <mark>اسلام</mark> \u2014 <mark>آباد</mark> پہنچے"),
+], ids=["pair", "full-stop-between", "newline-between", "dash-between"])
+def test_pair_across_words_stops_at_sentence_ends(text, expected):
+    assert Highlighter("islamabad").snippet(text) == expected
+
+
+def test_phrase_across_words_and_sentences():
+    text = "لاہور میں۔ اسموگ لاہور میں اسموگ"
+    assert Highlighter("", ["میں اسموگ"]).snippet(text) == (
+        "لاہور میں۔ اسموگ لاہور <mark>میں اسموگ</mark>")
+
+
+def test_scanned_words_give_the_tokens_of_the_whole_text():
+    texts = ["", "   ", "۔ ۔", "ہے۔وہ @SecBlinken https://x.com/a/b. آج\n\nکل U.S. 3.5 v15 Aliyaنے",
+             "ا\u0653ج 🇵🇰 خبر\u200cیں " * 3]
+    for text in texts:
+        assert textwords.scan(text).tokens() == tokenize(text), text
+
+
+@pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
+                    reason="needs ../shared/data/news (set TALASH_DATA_DIR)")
+def test_scanned_words_give_the_tokens_of_real_articles():
+    with open(DATA / "news" / "docs.jsonl", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in itertools.islice(fh, 300)]
+    for doc in docs:
+        for text in (doc["title"], doc["body"]):
+            assert textwords.scan(text).tokens() == tokenize(text), doc["id"]
