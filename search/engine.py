@@ -30,7 +30,11 @@ from search.scoring import MatchQuery, _idf, _postings, _read_lengths, score
 FACETS = ("site", "category", "lang", "year")
 NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
 POSTINGS_CACHE = 4_000_000  # postings (document numbers) kept decoded per process
-VERIFY_AT_MOST = 20_000  # phrase candidates checked position by position; more are trusted
+VERIFY_AT_MOST = 2_000  # phrase candidates checked position by position; more are trusted
+# Fields whose terms are held in a set per generation: a query probes them for many forms
+# that do not exist (inflections, loose variants), and a set answers in a fraction of a
+# Whoosh term-table lookup per segment. Their vocabularies are small (words, not pairs).
+KNOWN_TERMS = ("title", "body", "lead", "loose", "stem")
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY = (_EMPTY_IDS, np.empty(0))
 
@@ -69,6 +73,22 @@ class Generation:
         self._postings: OrderedDict = OrderedDict()
         self._cached = 0
         self.frequencies: dict[tuple[str, str], int] = {}  # (field, term) → df, all segments
+        self._known: dict[str, frozenset] = {}
+
+    def known(self, searcher, fieldname: str) -> frozenset | None:
+        """Every term of ``fieldname`` in the generation (for KNOWN_TERMS fields), as bytes."""
+        if fieldname not in KNOWN_TERMS:
+            return None
+        terms = self._known.get(fieldname)
+        if terms is None:
+            with self._lock:
+                terms = self._known.get(fieldname)
+                if terms is None:
+                    found = set()
+                    for sub, _offset in searcher.leaf_searchers():
+                        found.update(_lexicon_bytes(sub.reader(), fieldname))
+                    terms = self._known[fieldname] = frozenset(found)
+        return terms
 
     def segments(self, searcher) -> list[Segment]:
         if self._segments is None:
@@ -120,9 +140,12 @@ class _Source:
         self._avg: dict[str, float] = {}
 
     def postings(self, fieldname: str, term: str):
+        generation = self.segment.generation
+        known = generation.known(self.searcher, fieldname)
+        if known is not None and term.encode("utf-8") not in known:
+            return _EMPTY
         key = (self.segment.offset, fieldname, term)
-        return self.segment.generation.postings(
-            key, lambda: _postings(self.reader, fieldname, term))
+        return generation.postings(key, lambda: _postings(self.reader, fieldname, term))
 
     def lengths(self, fieldname: str) -> np.ndarray:
         return self.segment.lengths(self.reader, fieldname)
@@ -298,6 +321,13 @@ class Engine:
         if len(words) == 1:
             ids, tf = src.postings(node.fieldname, words[0])
             return ids, self._bm25(src, node.fieldname, ids, tf, len(ids))
+        if len(words) == 2 and _urdu(words[0]) and _urdu(words[1]):
+            # Two Urdu words side by side in one sentence are exactly a joined-pair term: its
+            # documents (with both words in this field) and its count need no positions.
+            pair_ids, pair_tf = src.postings("join", filters.joined(*words))
+            at = np.searchsorted(pair_ids, candidates)
+            return candidates, self._bm25(src, node.fieldname, candidates, pair_tf[at],
+                                          len(candidates))
         if len(candidates) > VERIFY_AT_MOST:
             counts = np.ones(len(candidates))  # trusted: too many to check one by one
         else:
@@ -320,6 +350,13 @@ class Engine:
         arr, s = np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=float)
         order = np.argsort(arr, kind="stable")
         return arr[order], s[order]
+
+
+def _lexicon_bytes(reader, fieldname: str):
+    try:
+        return reader.lexicon(fieldname)
+    except Exception:  # noqa: BLE001 - a field this index does not have
+        return ()
 
 
 def _lexicon(reader, fieldname: str) -> list[str]:
