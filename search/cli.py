@@ -47,7 +47,10 @@ def main():
 @click.option("--prune", is_flag=True, help="With --update: delete ids no longer in SOURCES.")
 @click.option("--keep", type=click.IntRange(min=1), default=2, show_default=True,
               help="Generations to keep on disk, the live one included.")
-def reindex(sources, index_dir, strict, update, prune, keep):
+@click.option("--procs", type=click.IntRange(min=1), default=None,
+              help="Processes that analyze and write a rebuild (default: one per core, up "
+              "to 4, fewer for a small corpus). An --update runs in one.")
+def reindex(sources, index_dir, strict, update, prune, keep, procs):
     """Build a fresh index from SOURCES, or bring it up to date with --update.
 
     SOURCES are JSON Lines files (*.jsonl; - reads standard input), CSV files whose header row
@@ -69,7 +72,7 @@ def reindex(sources, index_dir, strict, update, prune, keep):
 
         if strict:
             items = _strict(items, report)
-        args = dict(progress=progress.update, on_reject=report, keep=keep)
+        args = dict(progress=progress.update, on_reject=report, keep=keep, procs=procs)
         if update:
             summary = update_index(index_dir, items, prune=prune, **args)
         else:

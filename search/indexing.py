@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from search.building import write_index
 from search.codec import TalashCodec
 from search.documents import Document, Rejected, from_record
 from search.errors import IndexMissing, IndexWriteFailed, SourceError
@@ -38,7 +39,7 @@ from search.generations import (
 )
 from search.schema import build_schema, index_fields
 
-# Whoosh buffers postings in memory up to this size before writing a run to disk.
+# An update's (Whoosh) writer buffers postings up to this size before writing a run to disk.
 WRITER_LIMIT_MB = 256
 
 
@@ -82,26 +83,30 @@ OnReject = Callable[[Rejected], None] | None
 
 
 def build_index(root: Path, docs: Iterable, progress: Progress = None,
-                on_reject: OnReject = None, keep: int = KEEP_GENERATIONS) -> BuildSummary:
+                on_reject: OnReject = None, keep: int = KEEP_GENERATIONS,
+                procs: int | None = None) -> BuildSummary:
     """Build a new generation from ``docs`` (Documents, Rejected, or plain dicts) and make it
     live, keeping the newest ``keep`` generations. Rejected records are collected in the
-    summary and passed to ``on_reject``. Any exception leaves the live generation as it was."""
+    summary and passed to ``on_reject``. Any exception leaves the live generation as it was.
+    ``procs`` worker processes analyze and write (None: one per core, fewer for few docs)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()
     started = time.monotonic()
     with ReindexLock(root):
         remove_unfinished(root)
-        _build(root, _documents(docs, summary, on_reject), summary, progress, keep)
+        _build(root, _documents(docs, summary, on_reject), summary, progress, keep, procs)
     summary.seconds = time.monotonic() - started
     return summary
 
 
 def update_index(root: Path, docs: Iterable, prune: bool = False, progress: Progress = None,
-                 on_reject: OnReject = None, keep: int = KEEP_GENERATIONS) -> BuildSummary:
+                 on_reject: OnReject = None, keep: int = KEEP_GENERATIONS,
+                 procs: int | None = None) -> BuildSummary:
     """Bring the live generation in line with ``docs``: add new ids, replace changed ones,
     leave unchanged ones alone and, with ``prune``, delete ids that ``docs`` no longer hold
-    (an id whose record was rejected this time is kept). Without a live index, builds one."""
+    (an id whose record was rejected this time is kept). Without a live index, builds one
+    (with ``procs`` processes; an update itself runs in this one)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary(incremental=True)
@@ -114,7 +119,7 @@ def update_index(root: Path, docs: Iterable, prune: bool = False, progress: Prog
             live = None
         items = _documents(docs, summary, on_reject)
         if live is None:
-            _build(root, items, summary, progress, keep)
+            _build(root, items, summary, progress, keep, procs)
         else:
             _update(root, live, items, summary, progress, keep, prune)
     summary.seconds = time.monotonic() - started
@@ -135,23 +140,20 @@ def _documents(docs: Iterable, summary: BuildSummary, on_reject: OnReject) -> It
 
 
 def _build(root: Path, docs: Iterator[Document], summary: BuildSummary, progress: Progress,
-           keep: int):
-    gen = writer = None
+           keep: int, procs: int | None):
+    gen = None
     try:
         gen = new_generation(root)
-        writer = whoosh_index.create_in(str(gen), build_schema()).writer(
-            limitmb=WRITER_LIMIT_MB, codec=TalashCodec())
-        for doc in docs:
-            writer.add_document(**index_fields(doc))
-            summary.added += 1
-            if progress:
-                progress(summary.added)
+        whoosh_index.create_in(str(gen), build_schema())
+        # All documents are read (and bad records reported) before any is analyzed, so the
+        # work can be split into contiguous runs over several processes (search.building).
+        batch = list(docs)
+        summary.added = len(batch)
         _refuse_empty(summary)
-        writer.commit()
-        writer = None
+        write_index(gen, batch, procs, progress)
         _go_live(root, gen, summary.added)
     except BaseException as exc:
-        _abandon(root, gen, writer, exc)
+        _abandon(root, gen, None, exc)
         raise
     clean_old(root, keep)
     _switched(summary, gen)

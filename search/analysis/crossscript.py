@@ -52,15 +52,28 @@ _UR_ASPIRATES = tuple((re.compile(pattern), repl) for pattern, repl in (
     ("کھ", "خ"), ("پھ", "ف"), ("ڑھ$", "ڑ"), ("ڑھ", _RH), ("(?<=[نمل])ھ", "ہ"), ("ھ", "")))
 
 
-@lru_cache(maxsize=1 << 16)
+class _Classes(dict):
+    """``str.translate`` table: a letter's class, and None (deleted) for any other character,
+    remembered as it is met."""
+
+    def __missing__(self, code):
+        self[code] = None
+        return None
+
+
+_UR_TABLE = _Classes({ord(c): cls for c, cls in _UR_CLASSES.items()})
+
+
+@lru_cache(maxsize=1 << 18)
 def urdu_keys(word: str) -> tuple[str, ...]:
     """The keys of a strictly normalized Urdu word, plain reading first.
 
     >>> urdu_keys("بلنکن"), urdu_keys("اینٹونی"), urdu_keys("بھٹو"), urdu_keys("لڑکی")
     (('blnkn',), ('Antn',), ('bt',), ('lrk', 'ldk'))
     """
-    for pattern, repl in _UR_ASPIRATES:
-        word = pattern.sub(repl, word)
+    if "ھ" in word:  # every aspirate rule is about ھ
+        for pattern, repl in _UR_ASPIRATES:
+            word = pattern.sub(repl, word)
     # A final ح is silent in Roman Urdu (subh, sulh) like a final ہ (kah); ہ is dropped after
     # ح so that لمحہ keeps its h (lamha).
     word = word.removesuffix("ح").rstrip("ہۂ")
@@ -68,7 +81,7 @@ def urdu_keys(word: str) -> tuple[str, ...]:
         return ()
     head = _UR_INITIAL.get(word[0])
     rest = word[1:] if head is not None else word
-    key = (head or "") + "".join(_UR_CLASSES.get(c, "") for c in rest)
+    key = (head or "") + rest.translate(_UR_TABLE)
     return _expand(key, _UR_READINGS)
 
 
@@ -135,10 +148,15 @@ _NASAL_LABIAL = re.compile(r"n(?=[bp])")  # ن before ب is heard m: عنبر am
 
 
 def _tidy(key: str) -> str:
-    return _REPEATS.sub(r"\1", _NASAL_LABIAL.sub("m", key))
+    if "n" in key:
+        key = _NASAL_LABIAL.sub("m", key)
+    return "".join(c for c, _ in itertools.groupby(key))  # runs of one symbol become one
 
 
 def _expand(key: str, readings: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    if not any(r in key for r in readings):  # one reading, the common case
+        key = _tidy(key)
+        return (key,) if key else ()
     slots = [readings.get(c, (c,)) for c in key]
     combos = itertools.islice(itertools.product(*slots), MAX_KEYS * 8)
     return _unique(_tidy("".join(c)) for c in combos)
@@ -197,13 +215,24 @@ def xkey_terms(toks, query: bool = False):
     prefixes = QUERY_KEY_PREFIX if query else KEY_PREFIX
     for t in toks:
         if t.kind in _KEYED_KINDS and t.script in prefixes:
-            for k in keys(filters.strict(t.text, t.script), t.script):
-                yield prefixes[t.script] + k, t.pos, t.start, t.end
+            for term in _word_terms(t.text, t.script, prefixes[t.script]):
+                yield term, t.pos, t.start, t.end
     for script, prefix in prefixes.items():
         for a, b in _pairs(toks, script):
-            first, second = filters.strict(a.text, script), filters.strict(b.text, script)
-            for k in pair_keys(first, second, script):
-                yield prefix + k, a.pos, a.start, b.end
+            for term in _pair_terms(a.text, b.text, script, prefix):
+                yield term, a.pos, a.start, b.end
+
+
+# Words and pairs repeat across documents: their prefixed keys are computed once each.
+@lru_cache(maxsize=1 << 18)
+def _word_terms(text: str, script: str, prefix: str) -> tuple[str, ...]:
+    return tuple(prefix + k for k in keys(filters.strict(text, script), script))
+
+
+@lru_cache(maxsize=1 << 18)
+def _pair_terms(first: str, second: str, script: str, prefix: str) -> tuple[str, ...]:
+    pair = pair_keys(filters.strict(first, script), filters.strict(second, script), script)
+    return tuple(prefix + k for k in pair)
 
 
 def word_query_terms(tok) -> list[str]:

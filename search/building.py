@@ -1,0 +1,163 @@
+"""Writing a fresh index's segments, on several cores: the heavy half of ``build_index``.
+
+The documents (already read and checked) are split into as many contiguous runs as there are
+worker processes; each worker analyzes its run and writes it as one or more segments of the
+new generation with ``FastSegmentWriter``, and the parent lists the segments, in run order, in
+the index's table of contents. Document numbers therefore follow the input order exactly as
+a one-process build's do, so results (and their ties) are the same. The segments are kept
+as they are: merging them would rewrite every posting again, and searches read several
+segments at little cost.
+
+A worker dies with the parent (``PR_SET_PDEATHSIG`` on Linux), so a killed reindex leaves no
+process behind still holding the reindex lock; an error in a worker (a full disk, say) is sent
+back and raised in the parent, which stops the other workers.
+"""
+
+import ctypes
+import multiprocessing
+import os
+import shutil
+import signal
+import traceback
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import TOC, clean_files
+
+from search.schema import index_fields
+from search.segments import FastSegmentWriter
+
+MAX_PROCS = 4
+MIN_DOCS_PER_PROC = 200  # below this a worker costs more to start than it saves
+# A writer holds its postings in memory until it writes its segment; past this estimate it
+# writes one and starts the next (a big build gets a few segments per worker).
+WRITER_LIMIT_MB = 512
+_POLL_SECONDS = 0.2
+
+
+def default_procs(documents: int) -> int:
+    """Worker processes for a build of ``documents``: one per core (up to ``MAX_PROCS``),
+    fewer for a small build."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_PROCS, documents // MIN_DOCS_PER_PROC))
+
+
+def write_index(gen: Path, docs: list, procs: int | None = None, progress=None) -> int:
+    """Write ``docs`` (Documents) into the empty Whoosh index in ``gen``, with ``procs``
+    processes (None: ``default_procs``); ``progress(done)`` is called as documents are
+    added. Returns the number of segments written."""
+    procs = default_procs(len(docs)) if procs is None else max(1, min(procs, len(docs)))
+    ix = whoosh_index.open_dir(str(gen))
+    if procs == 1:
+        segments = _write_run(ix, docs, progress)
+    else:
+        segments = _in_workers(gen, _split(docs, procs), progress)
+    generation = ix.latest_generation() + 1
+    TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
+    clean_files(ix.storage, ix.indexname, generation, segments)
+    shutil.rmtree(gen / f"{ix.indexname}.tmp", ignore_errors=True)  # the writers' temp folder
+    return len(segments)
+
+
+def _split(docs: list, parts: int) -> list[list]:
+    size = len(docs)
+    return [docs[i * size // parts:(i + 1) * size // parts] for i in range(parts)]
+
+
+def _write_run(ix, docs, tick=None) -> list:
+    """Add ``docs`` in order; the segments written, in document order."""
+    segments = []
+    writer = FastSegmentWriter(ix, _lk=False)
+    limit = WRITER_LIMIT_MB * 1024 * 1024
+    for done, doc in enumerate(docs, start=1):
+        writer.add_document(**index_fields(doc))
+        if tick:
+            tick(done)
+        if writer.memory() > limit:
+            segments.append(writer._finalize_segment())
+            writer = FastSegmentWriter(ix, _lk=False)
+    if writer._added:
+        segments.append(writer._finalize_segment())
+    return segments
+
+
+def _in_workers(gen: Path, runs: list[list], progress) -> list:
+    ctx = multiprocessing.get_context("fork")  # the children share the parent's documents
+    counters = [ctx.RawValue("q", 0) for _ in runs]
+    workers, pipes = [], {}
+    try:
+        for number, run in enumerate(runs):
+            receive, send = ctx.Pipe(duplex=False)
+            worker = ctx.Process(target=_worker, name=f"talash-index-{number}", daemon=True,
+                                 args=(str(gen), run, counters[number], send, number,
+                                       os.getpid()))
+            worker.start()
+            send.close()
+            workers.append(worker)
+            pipes[receive] = number
+        results: dict[int, list] = {}
+        while pipes:
+            for conn in wait(list(pipes), timeout=_POLL_SECONDS):
+                number = pipes.pop(conn)
+                results[number] = _result(conn, workers[number])
+            if progress:
+                progress(sum(c.value for c in counters))
+        for worker in workers:
+            worker.join()
+        return [segment for number in range(len(runs)) for segment in results[number]]
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+
+
+def _result(conn, worker) -> list:
+    try:
+        status, value = conn.recv()
+    except EOFError:
+        worker.join()
+        raise RuntimeError(f"an indexing worker process died (exit code {worker.exitcode}) "
+                           "before finishing; nothing was changed. Check the machine's "
+                           "memory (dmesg names the OOM killer) and run again.") from None
+    finally:
+        conn.close()
+    if status == "error":
+        raise value
+    return value
+
+
+def _worker(gen: str, docs: list, counter, conn, number: int, parent: int):
+    _die_with(parent)
+    try:
+        def tick(done):
+            counter.value = done
+
+        segments = _write_run(whoosh_index.open_dir(gen), docs, tick)
+        conn.send(("ok", segments))
+    except BaseException as exc:  # sent to the parent, which raises it
+        exc.add_note(f"in indexing worker {number}:\n{traceback.format_exc()}")
+        try:
+            conn.send(("error", exc))
+        except Exception:  # an exception that does not pickle: its text will do
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int):
+    """Have the kernel kill this process when its parent dies (Linux); if the parent died
+    before that took effect, go now."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)

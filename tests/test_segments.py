@@ -1,0 +1,75 @@
+"""The fast segment writer writes the very bytes Whoosh's own writer writes (search/segments.py)."""
+
+import hashlib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from search.codec import TalashCodec
+from search.documents import Document, read_sources
+from search.schema import build_schema, index_fields
+from search.segments import FastSegmentWriter
+from tests.conftest import DATA, SAMPLE
+
+
+def files_written(folder: Path, writer_class, docs) -> dict[str, str]:
+    """Digest of each file of a one-segment index, by its name without the segment's (random)
+    name; compound=False keeps the files apart."""
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = writer_class(ix, codec=TalashCodec(), compound=False)
+    for doc in docs:
+        writer.add_document(**index_fields(doc))
+    writer.commit()
+    return {p.name.split(".", 1)[1]: hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix != ".toc" and "LOCK" not in p.name}
+
+
+def same_files(tmp_path, docs):
+    stock = files_written(tmp_path / "stock", SegmentWriter, docs)
+    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs)
+    assert {"trm", "pst", "_body_len.col", "_stored.col"} <= stock.keys()
+    assert fast == stock
+
+
+def test_same_bytes_as_whoosh_on_the_sample_corpus(tmp_path):
+    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
+    same_files(tmp_path, list(read_sources([SAMPLE])))
+
+
+def test_same_bytes_with_long_posting_lists(tmp_path):
+    """Terms in more than 128 documents span several blocks of the postings file."""
+    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
+    words = "لاہور کراچی بارش Lahore rain".split()
+    docs = [Document(id=f"d{i}", title="خبر" if i % 3 else "",
+                     body=" ".join(words[: 1 + i % len(words)] * (1 + i % 4)),
+                     date=datetime(2020, 1, 1) + timedelta(days=i % 40) if i % 5 else None)
+            for i in range(300)]
+    same_files(tmp_path, docs)
+
+
+@pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
+                    reason=f"no news corpus at {DATA} (set TALASH_DATA_DIR)")
+def test_same_bytes_on_real_news(tmp_path):
+    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
+    docs = [d for d in read_sources([DATA / "news" / "docs.jsonl"]) if isinstance(d, Document)]
+    same_files(tmp_path, docs[:60])
+
+
+def test_a_document_that_fails_leaves_no_postings(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = FastSegmentWriter(ix)
+    writer.add_document(**index_fields(Document(id="a", body="لاہور")))
+    bad = index_fields(Document(id="b", body="کراچی"))
+    bad["title"] = 42  # not text: the title field refuses it
+    with pytest.raises(ValueError, match="is not text"):
+        writer.add_document(**bad)
+    writer.add_document(**index_fields(Document(id="c", body="کوئٹہ")))
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert [f["id"] for f in searcher.all_stored_fields()] == ["a", "c"]
+        assert list(searcher.lexicon("body")) == [t.encode() for t in sorted(
+            ["لاہور", "کوئٹہ"])]
