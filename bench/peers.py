@@ -177,22 +177,29 @@ class Talash(Engine):
     """The project's own engine, through its public indexing/querying API."""
 
     name = "talash"
+    snippets = False  # ranked hits with their stored fields: what the peers return, and more
 
     def build(self, docs, workdir):
         from search.indexing import build_index
-        from search.querying import Searcher
 
         summary = build_index(Path(workdir), docs)
         rejected = getattr(summary, "rejected", None)
         if rejected:  # kept in the run (they count as misses) but reported
             self.notes.append(f"rejected {len(rejected)} document(s) at build, e.g. {rejected[0]}")
+        self.open(workdir)
+
+    def open(self, workdir):
+        """Search an index built before (by this class or ``Talash``)."""
+        from search.querying import Searcher
+
         self.searcher = Searcher(Path(workdir), cache_size=0)  # measured without the cache
 
     def search(self, query_text, k):
         ids: list[str] = []
         page = 1
         while len(ids) < k:  # the API caps per_page; page through to depth k
-            response = self.searcher.search(query_text, page=page, per_page=k)
+            response = self.searcher.search(query_text, page=page, per_page=k,
+                                            snippets=self.snippets)
             ids += [r["id"] for r in response["results"]]
             if len(response["results"]) < response.get("per_page", k):
                 break
@@ -219,10 +226,18 @@ class Talash(Engine):
             close()
 
 
+class TalashPage(Talash):
+    """talash's whole result page as the web app serves it: hits with snippets and
+    ``matched`` explanations (the peers have neither)."""
+
+    name = "talash-page"
+    snippets = True
+
+
 ENGINES: dict[str, type[Engine]] = {
-    cls.name: cls for cls in (SqliteFts5, StockWhoosh, Tantivy, Talash)
+    cls.name: cls for cls in (SqliteFts5, StockWhoosh, Tantivy, Talash, TalashPage)
 }
-PEERS = tuple(name for name in ENGINES if name != "talash")
+PEERS = tuple(name for name in ENGINES if not name.startswith("talash"))
 
 
 def make(name: str) -> Engine:

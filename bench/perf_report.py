@@ -135,10 +135,13 @@ def header(results: list[dict], env: dict, args, started: datetime) -> list[str]
         "rounds; latency is wall time of one call on one thread; docs/CPU-s and "
         "queries/CPU-s divide by the worker process's CPU time (all its threads), which other "
         "jobs on the machine disturb less than wall time",
-        "- what a query does: talash `Searcher.search(q, per_page=10)` returns a full page "
-        "(all-words match with fallback, snippets, facets); the peers (`bench/peers.py`) return "
-        "the ids of an OR of the query's terms in title+body ranked by BM25; phrases use each "
-        "engine's phrase query (talash: the query in double quotes)",
+        "- what a query does: talash `Searcher.search(q, per_page=10, snippets=False)` returns "
+        "the top 10 hits with their stored fields, the exact total and the facet counts "
+        "(all-words match with fallback, suggestion); `talash-page` is the same search with "
+        "the snippets and `matched` explanations of the web page, on the same index; the peers "
+        "(`bench/peers.py`) return the ids of an OR of the query's terms in title+body ranked "
+        "by BM25; phrases use each engine's phrase query (talash: the query in double quotes); "
+        "talash runs without its result cache",
     ]
     return lines
 

@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engines",
         type=lambda v: _names(v, peers.ENGINES),
-        default=list(peers.ENGINES),
+        default=["talash", *peers.PEERS],
         help="comma-separated (default: all)",
     )
     parser.add_argument(

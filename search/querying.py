@@ -260,11 +260,13 @@ class Searcher:
         return self._state()[0].doc_count()
 
     def search(self, q: str, page: int = 1, per_page: int = 10, sort: str = "relevance",
-               **filter_args) -> dict:
-        """Search and return the JSON-ready result (see the README's API section)."""
+               snippets: bool = True, **filter_args) -> dict:
+        """Search and return the JSON-ready result (see the README's API section).
+        ``snippets=False`` leaves out each hit's snippet and ``matched`` (ids and fields only,
+        for programs that need no more)."""
         started = time.perf_counter()
-        key = (q, page, per_page, sort, tuple(sorted((k, str(v)) for k, v in filter_args.items()
-                                                    if v)))
+        key = (q, page, per_page, sort, snippets,
+               tuple(sorted((k, str(v)) for k, v in filter_args.items() if v)))
         searcher, generation = self._state()
         cached = self._results.get(generation, key)
         if cached is not None:
@@ -290,7 +292,7 @@ class Searcher:
                 if any_query is not None:
                     hits = self._run(engine, any_query, parsed, page, per_page, sort)
                     result["mode"] = "any"
-            marker = Highlighter(parsed.text, parsed.phrases)
+            marker = Highlighter(parsed.text, parsed.phrases) if snippets else None
             result.update(total=hits.total, facets=hits.facets,
                           results=[self._hit(_Hit(searcher, *h), marker, parsed)
                                    for h in hits.page])
@@ -334,8 +336,9 @@ class Searcher:
             "date": date.date().isoformat() if date else None, "site": stored.get("site", ""),
             "category": stored.get("category", ""), "lang": stored.get("lang", ""),
             "score": round(float(hit.score or 0.0), 4),
-            "snippet": marker.snippet(stored.get("body", "") or stored.get("title", "")),
-            "matched": self._matched(parsed, stored),
+            "snippet": marker.snippet(stored.get("body", "") or stored.get("title", ""))
+            if marker else "",
+            "matched": self._matched(parsed, stored) if marker else [],
         }
 
     def _matched(self, parsed: ParsedQuery, stored: dict) -> list[dict]:
