@@ -42,7 +42,8 @@ _EMPTY = (_EMPTY_IDS, np.empty(0))
 class Segment:
     """One Whoosh segment's place in the generation and its field lengths."""
 
-    def __init__(self, reader, offset: int, generation: "Generation"):
+    def __init__(self, reader, number: int, offset: int, generation: "Generation"):
+        self.number = number
         self.offset = offset
         self.size = reader.doc_count_all()
         self.generation = generation
@@ -73,10 +74,10 @@ class Generation:
         self._postings: OrderedDict = OrderedDict()
         self._cached = 0
         self.frequencies: dict[tuple[str, str], int] = {}  # (field, term) → df, all segments
-        self._known: dict[str, frozenset] = {}
+        self._known: dict[str, list[frozenset]] = {}
 
-    def known(self, searcher, fieldname: str) -> frozenset | None:
-        """Every term of ``fieldname`` in the generation (for KNOWN_TERMS fields), as bytes."""
+    def known(self, searcher, fieldname: str) -> list[frozenset] | None:
+        """Every term (as bytes) of ``fieldname`` in each segment, for KNOWN_TERMS fields."""
         if fieldname not in KNOWN_TERMS:
             return None
         terms = self._known.get(fieldname)
@@ -84,10 +85,9 @@ class Generation:
             with self._lock:
                 terms = self._known.get(fieldname)
                 if terms is None:
-                    found = set()
-                    for sub, _offset in searcher.leaf_searchers():
-                        found.update(_lexicon_bytes(sub.reader(), fieldname))
-                    terms = self._known[fieldname] = frozenset(found)
+                    terms = self._known[fieldname] = [
+                        frozenset(_lexicon_bytes(sub.reader(), fieldname))
+                        for sub, _offset in searcher.leaf_searchers()]
         return terms
 
     def segments(self, searcher) -> list[Segment]:
@@ -100,7 +100,8 @@ class Generation:
     def _load(self, searcher):
         """Read the per-document arrays of every segment, in global document numbers."""
         leaves = searcher.leaf_searchers()
-        segments = [Segment(sub.reader(), offset, self) for sub, offset in leaves]
+        segments = [Segment(sub.reader(), n, offset, self)
+                    for n, (sub, offset) in enumerate(leaves)]
         size = searcher.doc_count_all()
         self.values, self.codes = {}, {}
         for name in FACETS:
@@ -142,7 +143,7 @@ class _Source:
     def postings(self, fieldname: str, term: str):
         generation = self.segment.generation
         known = generation.known(self.searcher, fieldname)
-        if known is not None and term.encode("utf-8") not in known:
+        if known is not None and term.encode("utf-8") not in known[self.segment.number]:
             return _EMPTY
         key = (self.segment.offset, fieldname, term)
         return generation.postings(key, lambda: _postings(self.reader, fieldname, term))
