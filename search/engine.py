@@ -262,7 +262,7 @@ class Engine:
         if isinstance(node, Q.Term):
             return self._per_segment(lambda seg, src: self._term(src, node), node.boost)
         if isinstance(node, Q.Phrase):
-            return self._per_segment(lambda seg, src: self._phrase(seg, src, node), node.boost)
+            return self._scored_phrase(node)
         if isinstance(node, Q.And):
             return _intersect([self.evaluate(s) for s in node.subqueries])
         if isinstance(node, Q.Or):
@@ -295,7 +295,17 @@ class Engine:
 
     def _term(self, src: _Source, node: Q.Term):
         ids, tf = src.postings(node.fieldname, node.text)
-        return ids, self._bm25(src, node.fieldname, ids, tf, len(ids))
+        df = src.doc_frequency(node.fieldname, node.text) if len(ids) else 0
+        return ids, self._bm25(src, node.fieldname, ids, tf, df)
+
+    def _scored_phrase(self, node: Q.Phrase):
+        """A phrase in every segment, scored once its document frequency (all segments) is
+        known."""
+        found = [(src, *self._phrase(src, node)) for _seg, src in self.parts]
+        df = sum(len(ids) for _src, ids, _counts in found)
+        parts = iter(found)
+        return self._per_segment(lambda seg, src: _scored(next(parts), node.fieldname, df,
+                                                          self._bm25), node.boost)
 
     def _bm25(self, src: _Source, fieldname: str, ids, tf, df: int, k1=1.2, b=0.75):
         if not len(ids):
@@ -304,9 +314,9 @@ class Engine:
         norm = tf / (1.0 - b + b * lengths / src.average_length(fieldname))
         return _idf(self.n_docs, df, 0.1) * norm * (k1 + 1) / (norm + k1)
 
-    def _phrase(self, seg: Segment, src: _Source, node: Q.Phrase):
-        """Documents with the words side by side in the field, scored by the phrase's count
-        there. Adjacent Urdu words are first looked up as one joined-pair term, which leaves
+    def _phrase(self, src: _Source, node: Q.Phrase):
+        """The documents of one segment with the words side by side in the field, and how
+        often. Adjacent Urdu words are first looked up as one joined-pair term, which leaves
         few candidates whose positions need reading."""
         words = list(node.words)
         if not words:
@@ -320,21 +330,16 @@ class Engine:
                 pair = src.postings("join", filters.joined(a, b))[0]
                 candidates = np.intersect1d(candidates, pair, assume_unique=True)
         if len(words) == 1:
-            ids, tf = src.postings(node.fieldname, words[0])
-            return ids, self._bm25(src, node.fieldname, ids, tf, len(ids))
+            return src.postings(node.fieldname, words[0])
         if len(words) == 2 and _urdu(words[0]) and _urdu(words[1]):
             # Two Urdu words side by side in one sentence are exactly a joined-pair term: its
             # documents (with both words in this field) and its count need no positions.
             pair_ids, pair_tf = src.postings("join", filters.joined(*words))
-            at = np.searchsorted(pair_ids, candidates)
-            return candidates, self._bm25(src, node.fieldname, candidates, pair_tf[at],
-                                          len(candidates))
+            return candidates, pair_tf[np.searchsorted(pair_ids, candidates)]
         if len(candidates) > VERIFY_AT_MOST:
-            counts = np.ones(len(candidates))  # trusted: too many to check one by one
-        else:
-            counts = _phrase_counts(src.reader, node.fieldname, words, candidates, node.slop)
-            candidates, counts = candidates[counts > 0], counts[counts > 0]
-        return candidates, self._bm25(src, node.fieldname, candidates, counts, len(candidates))
+            return candidates, np.ones(len(candidates))  # trusted: too many to check
+        counts = _phrase_counts(src.reader, node.fieldname, words, candidates, node.slop)
+        return candidates[counts > 0], counts[counts > 0]
 
     def _whoosh(self, node):
         """Any other query: Whoosh's own matcher, one document at a time."""
@@ -373,6 +378,11 @@ def _dates(reader, size: int) -> np.ndarray:
                            count=size)
     except Exception:  # noqa: BLE001 - no date column: every document is undated
         return np.full(size, NO_DATE, dtype=np.uint64)
+
+
+def _scored(part, fieldname: str, df: int, bm25):
+    src, ids, counts = part
+    return ids, bm25(src, fieldname, ids, counts, df)
 
 
 def _urdu(term: str) -> bool:
