@@ -70,6 +70,18 @@ def post_worker_init(worker):
     from web.watchdog import Watchdog
 
     worker.talash_watchdog = Watchdog(worker, timeout).start()
+    _warm(worker)
+
+
+def _warm(worker):
+    """Read the index's arrays before the first request instead of during it."""
+    from web.views import get_searcher
+
+    try:
+        with worker.wsgi.app_context():
+            get_searcher().warm()
+    except Exception as exc:  # noqa: BLE001 - optional: the requests answer 503 and say why
+        worker.log.warning("talash: index not warmed: %s", exc)
 
 
 def pre_request(worker, req):

@@ -189,6 +189,10 @@ class Engine:
                                           generation.segments(searcher), strict=True):
             self.parts.append((segment, _Source(searcher, segment, sub.reader(), self.n_docs)))
 
+    def warm(self):
+        for fieldname in KNOWN_TERMS:
+            self.generation.known(self.searcher, fieldname)
+
     # The whole search.
 
     def search(self, query, filters_: dict | None = None, date_range=None, limit: int = 10,

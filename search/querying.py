@@ -252,6 +252,11 @@ class Searcher:
         self._state()
         return self._local.engine
 
+    def warm(self):
+        """Read the live generation's arrays and term sets now rather than on the first
+        searches (a worker calls this before it takes requests)."""
+        self.engine().warm()
+
     @property
     def generation(self) -> str:
         return self._state()[1]
