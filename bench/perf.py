@@ -94,8 +94,8 @@ def run_query(engine: peers.Engine, kind: str, text: str) -> list[str]:
 
 def cpu_seconds() -> float:
     """CPU time of this process and of its finished children (a build may use workers)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def child_build(engine: peers.Engine, corpus_path: str, workdir: str) -> dict:

@@ -95,7 +95,7 @@ def summarize(result: dict) -> dict[str, dict]:
         rounds = result["rounds"][engine]
         out[engine] = {
             "build": build, "docs_s": build["docs"] / build["seconds"],
-            "docs_cpu_s": build["docs"] / build["cpu_s"] if "cpu_s" in build else float("nan"),
+            "docs_cpu_s": build["docs"] / build["cpu_s"] if build.get("cpu_s") else float("nan"),
             "size_mb": build["size_bytes"] / 1e6,
             "all": latency_cells(rounds, None),
             **{kind: latency_cells(rounds, kind) for kind in corpus.KINDS},
