@@ -15,14 +15,17 @@ spelling or vector fields (talash's schema has none; the constructor checks).
 """
 
 from array import array
+from pickle import dumps
 
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from search.codec import TalashCodec
+from search.codec import InliningPostingsWriter, TalashCodec
 
+_TERMINFO = W3TermInfo._struct
+_INLINING = InliningPostingsWriter.finish_postings
 # Rough bytes of memory per distinct term and per posting held until the segment is written
 # (dict entry, list, the posting's number, weight and value), to bound a writer's memory.
 TERM_BYTES = 200
@@ -134,10 +137,17 @@ class _TermWriter:
         self.format = fmt
         self.lengths = lengths
         self.blocklimit = codec._blocklimit
+        # Most terms have a short list that TalashCodec inlines: when the codec inlines as
+        # it does, their term info is packed here directly (the same bytes, a third the work).
+        self.inline_below = (min(codec._inlinelimit, codec._blocklimit)
+                             if type(self.pw).finish_postings is _INLINING else 0)
 
     def __call__(self, tbytes: bytes, flat: list):
         pw, limit = self.pw, self.blocklimit
         ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
+        if len(ids) < self.inline_below:
+            self.add(self.prefix + tbytes, self._inlined(ids, weights, values))
+            return
         pw.start_postings(self.format, W3TermInfo())
         for at in range(0, len(ids), limit):
             if at:
@@ -154,3 +164,13 @@ class _TermWriter:
         if lengths:
             pw._minlength, pw._maxlength = min(lengths), max(lengths)
         pw._maxweight = max(0, max(weights))
+
+    def _inlined(self, ids: list, weights: list, values: list) -> bytes:
+        """What ``InliningPostingsWriter.finish_postings`` + ``W3TermInfo.to_bytes`` make."""
+        floats = array("f", weights)
+        lengths = [n for n in map(self.lengths.get, ids) if n]
+        head = _TERMINFO.pack(True, sum(floats), len(ids),
+                              length_to_byte(min(lengths)) if lengths else 0,
+                              length_to_byte(max(lengths)) if lengths else 0,
+                              max(0, max(weights)), ids[0], ids[-1])
+        return head + dumps((tuple(ids), tuple(floats), tuple(v for v in values if v)), 2)

@@ -1,16 +1,19 @@
 """The fast segment writer writes the very bytes Whoosh's own writer writes (search/segments.py)."""
 
 import hashlib
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
+from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
 from search.codec import TalashCodec
 from search.documents import Document, read_sources
-from search.schema import build_schema, index_fields
+from search.schema import LOOSE_FIELDS, build_schema, index_fields
 from search.segments import FastSegmentWriter
 from tests.conftest import DATA, SAMPLE
 
@@ -73,3 +76,16 @@ def test_a_document_that_fails_leaves_no_postings(tmp_path):
         assert [f["id"] for f in searcher.all_stored_fields()] == ["a", "c"]
         assert list(searcher.lexicon("body")) == [t.encode() for t in sorted(
             ["لاہور", "کوئٹہ"])]
+
+
+def test_loose_fields_count_the_parts_of_a_joined_text_as_the_joined_tokens_would(sample_docs):
+    """``TalashText.index`` counts a title + body text part by part; the terms and counts
+    are those of the whole text's tokens (no pair spans the separator)."""
+    schema = build_schema()
+    for record in list(sample_docs.values())[:20]:
+        text = (record.get("title") or "") + PART_SEPARATOR + record["body"]
+        for name in LOOSE_FIELDS:
+            field = schema[name]
+            whole = Counter(t[0] for t in terms(field.analyzer.rule, cached_tokens(text)))
+            expected = sorted((k.encode(), n, float(n), pack_uint(n)) for k, n in whole.items())
+            assert sorted(field.index(text)) == expected
