@@ -28,8 +28,8 @@ _TERMINFO = W3TermInfo._struct
 _INLINING = InliningPostingsWriter.finish_postings
 # Rough bytes of memory per distinct term and per posting held until the segment is written
 # (dict entry, list, the posting's number, weight and value), to bound a writer's memory.
-TERM_BYTES = 200
-POSTING_BYTES = 60
+TERM_BYTES = 250
+POSTING_BYTES = 100
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -46,6 +46,7 @@ class FastSegmentWriter(SegmentWriter):
         self._terms: dict[str, dict[bytes, list]] = {}  # field -> term -> [doc, weight, value…]
         self._lengths: dict[str, dict[int, int]] = {}  # field -> doc -> length as stored
         self._postings = 0
+        self._shared: dict = {}
 
     def memory(self) -> int:
         return (sum(map(len, self._terms.values())) * TERM_BYTES
@@ -100,7 +101,14 @@ class FastSegmentWriter(SegmentWriter):
             # The length a reader sees is the one byte the lengths column holds.
             self._lengths[name][docnum] = byte_to_length(length_to_byte(length))
         get = terms.get
+        shared = self._shared
+        fixed = self.schema[name].format.fixed_value_size()
         for tbytes, _freq, weight, vbytes in items:
+            # Weights and fixed-size values (a frequency) repeat: one object each, not one
+            # per posting (floats and bytes are never equal to each other, so one dict).
+            weight = shared.setdefault(weight, weight)
+            if fixed:
+                vbytes = shared.setdefault(vbytes, vbytes)
             postings = get(tbytes)
             if postings is None:
                 terms[tbytes] = [docnum, weight, vbytes]
@@ -173,4 +181,9 @@ class _TermWriter:
                               length_to_byte(min(lengths)) if lengths else 0,
                               length_to_byte(max(lengths)) if lengths else 0,
                               max(0, max(weights)), ids[0], ids[-1])
-        return head + dumps((tuple(ids), tuple(floats), tuple(v for v in values if v)), 2)
+        values = [v for v in values if v]
+        if len(values) > 1:
+            # Values are shared objects (``_keep``); pickle would write a repeated one as a
+            # back-reference, Whoosh's writer (one object per posting) writes each in full.
+            values = [bytes(bytearray(v)) for v in values]
+        return head + dumps((tuple(ids), tuple(floats), tuple(values)), 2)
