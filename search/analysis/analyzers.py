@@ -42,7 +42,9 @@ def cached_tokens(text: str) -> list[Tok]:
     toks = cache.get(text)
     if toks is None:
         if len(cache) >= _CACHE_SIZE:
-            cache.clear()
+            # Forget the oldest only: clearing all would drop the texts of the document
+            # being indexed (its body is asked for again by later fields).
+            del cache[next(iter(cache))]
         if PART_SEPARATOR in text:
             toks = _joined_parts(text.split(PART_SEPARATOR))
         else:
