@@ -7,10 +7,18 @@ talash's joined-pair and cross-script fields hold many terms that occur in one o
 documents, so writing those inline saves a block per term at commit. Readers already handle
 inlined postings (``W3Codec.postings_reader``).
 
+It also writes each block's document numbers (delta-coded) and weights as packed little-endian
+bytes instead of pickled tuples of Python numbers: a block then pickles and unpickles as one
+bytes object, and ``search.scoring`` decodes a whole posting list with numpy. Its own matcher
+reads both this and Whoosh's tuple form, so older segments stay readable.
+
 The codec is pickled into each segment: this module path is part of the index format.
 """
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from array import array
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 
 INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 
@@ -26,11 +34,73 @@ class InliningPostingsWriter(W3PostingsWriter):
         return super().finish_postings()
 
 
+class PackedPostingsWriter(InliningPostingsWriter):
+    """Blocks whose ids and weights are packed bytes (see the module docstring)."""
+
+    def _mini_ids(self):
+        if self._byteids:
+            return super()._mini_ids()
+        ids = np.frombuffer(self._ids, dtype=np.uint32)
+        return np.diff(ids, prepend=np.uint32(0)).astype("<u4").tobytes()
+
+    def _mini_weights(self):
+        weights = np.frombuffer(self._weights, dtype=np.float32)
+        if (weights == 1.0).all():
+            return None
+        if (weights == weights[0]).all():
+            return float(weights[0])
+        return weights.astype("<f4").tobytes()
+
+
+class PackedLeafMatcher(W3LeafMatcher):
+    """Reads packed blocks, and Whoosh's own."""
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        ids = self._data[0]
+        if isinstance(ids, bytes) and not self._byteids:
+            self._ids = tuple(unpack_ids(ids).tolist())
+        else:
+            super()._read_ids()
+
+    def _read_weights(self):
+        if self._data is None:
+            self._read_data()
+        weights = self._data[1]
+        if isinstance(weights, bytes):
+            self._weights = array("f", np.frombuffer(weights, dtype="<f4").tolist())
+        else:
+            super()._read_weights()
+
+
+def unpack_ids(packed: bytes) -> np.ndarray:
+    """Document numbers of a packed block."""
+    return np.cumsum(np.frombuffer(packed, dtype="<u4"), dtype=np.int64)
+
+
+def unpack_weights(packed, n: int) -> np.ndarray:
+    """Weights of a block of ``n`` postings, in any of the forms a block stores them."""
+    if packed is None:
+        return np.ones(n)
+    if isinstance(packed, float):
+        return np.full(n, packed)
+    if isinstance(packed, bytes):
+        return np.frombuffer(packed, dtype="<f4").astype(float)
+    return np.asarray(packed, dtype=float)
+
+
 class TalashCodec(W3Codec):
     def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
         super().__init__(blocklimit, compression, inlinelimit)
 
     def postings_writer(self, dbfile, byteids=False):
-        return InliningPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
-                                      compression=self._compression,
-                                      inlinelimit=self._inlinelimit)
+        return PackedPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                    compression=self._compression,
+                                    inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
+        offset, length = terminfo.extent()
+        return PackedLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

@@ -30,6 +30,8 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from search.codec import unpack_ids, unpack_weights
+
 LEAD_FIELD = "lead"  # presence there only scales the score (see Ranking.lead)
 
 
@@ -286,15 +288,13 @@ def _block_postings(m, deleted) -> tuple[np.ndarray, np.ndarray]:
         if m._data is None:
             m._read_data()
         raw_ids, raw_weights = m._data[0], m._data[1]
-        block = np.asarray(raw_ids, dtype=np.int64)
-        id_parts.append(block if m._byteids else np.cumsum(block))
-        n = len(block)
-        if raw_weights is None:
-            weight_parts.append(np.ones(n))
-        elif isinstance(raw_weights, float):
-            weight_parts.append(np.full(n, raw_weights))
+        if isinstance(raw_ids, bytes):  # search.codec's packed block
+            block = unpack_ids(raw_ids)
         else:
-            weight_parts.append(np.asarray(raw_weights, dtype=float))
+            block = np.asarray(raw_ids, dtype=np.int64)
+            block = block if m._byteids else np.cumsum(block)
+        id_parts.append(block)
+        weight_parts.append(unpack_weights(raw_weights, len(block)))
         m._next_block()
     if not id_parts:
         return _NOTHING

@@ -117,3 +117,48 @@ def test_sort_by_date_puts_undated_documents_last(tmp_path):
     ])
     found = Searcher(tmp_path, cache_size=0).search("بارش", sort="date")
     assert [h["id"] for h in found["results"]] == ["new", "old", "none"]
+
+
+def test_packed_blocks_hold_what_whoosh_blocks_hold(tmp_path, sample_docs):
+    """search.codec packs each block's ids and weights as bytes; read back (by Whoosh's matcher
+    API and by the engine's numpy path) every posting list equals the stock W3 codec's."""
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from search.codec import TalashCodec
+    from search.documents import from_record
+    from search.schema import build_schema, index_fields
+    from search.scoring import _postings
+
+    docs = [from_record(d, "samples", n) for n, d in enumerate(sample_docs.values(), 1)]
+    readers = []
+    # Blocks of 8 postings: a sample word in many documents spans several.
+    for name, codec in (("stock", W3Codec(blocklimit=8)), ("packed", TalashCodec(blocklimit=8))):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), build_schema())
+        with ix.writer(codec=codec) as writer:
+            for doc in docs:
+                writer.add_document(**index_fields(doc))
+        readers.append(ix.reader())
+    stock, packed = readers
+    compared = 0
+    for field in ("body", "loose", "title", "lead"):
+        for term in stock.lexicon(field):
+            text = term.decode("utf-8")
+            assert walk(stock.postings(field, text)) == walk(packed.postings(field, text))
+            ids_a, tf_a = _postings(stock, field, text)
+            ids_b, tf_b = _postings(packed, field, text)
+            assert ids_a.tolist() == ids_b.tolist() and tf_a.tolist() == tf_b.tolist()
+            compared += 1
+    assert compared > 1000
+    long_lists = [t for t in packed.lexicon("body") if packed.doc_frequency("body", t) > 8]
+    assert long_lists  # lists of several blocks were compared
+
+
+def walk(matcher) -> list[tuple[int, float]]:
+    """Every posting of a Whoosh matcher, one at a time (Whoosh's own API)."""
+    out = []
+    while matcher.is_active():
+        out.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return out
