@@ -74,14 +74,21 @@ def post_worker_init(worker):
 
 
 def _warm(worker):
-    """Read the index's arrays before the first request instead of during it."""
+    """Read the index's arrays and tables (term sets, spelling) in the background as the
+    worker starts, so the first requests need not (a start-up hook that took longer than
+    ``timeout`` would get the worker killed)."""
+    import threading
+
     from web.views import get_searcher
 
-    try:
-        with worker.wsgi.app_context():
-            get_searcher().warm()
-    except Exception as exc:  # noqa: BLE001 - optional: the requests answer 503 and say why
-        worker.log.warning("talash: index not warmed: %s", exc)
+    def warm():
+        try:
+            with worker.wsgi.app_context():
+                get_searcher().warm()
+        except Exception as exc:  # noqa: BLE001 - optional: requests answer 503 and say why
+            worker.log.warning("talash: index not warmed: %s", exc)
+
+    threading.Thread(target=warm, name="talash-warm", daemon=True).start()
 
 
 def pre_request(worker, req):

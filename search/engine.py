@@ -26,6 +26,7 @@ from whoosh.util.times import datetime_to_long
 
 from search.analysis import filters
 from search.scoring import MatchQuery, _idf, _postings, _read_lengths, score
+from search.suggest import SpellTable
 
 FACETS = ("site", "category", "lang", "year")
 NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
@@ -75,6 +76,15 @@ class Generation:
         self._cached = 0
         self.frequencies: dict[tuple[str, str], int] = {}  # (field, term) → df, all segments
         self._known: dict[str, list[frozenset]] = {}
+        self._spelling = None
+
+    def spelling(self, searcher):
+        """The generation's spelling table ("did you mean"), built once for all threads."""
+        if self._spelling is None:
+            with self._lock:
+                if self._spelling is None:
+                    self._spelling = SpellTable(searcher.reader())
+        return self._spelling
 
     def known(self, searcher, fieldname: str) -> list[frozenset] | None:
         """Every term (as bytes) of ``fieldname`` in each segment, for KNOWN_TERMS fields."""
@@ -192,6 +202,7 @@ class Engine:
     def warm(self):
         for fieldname in KNOWN_TERMS:
             self.generation.known(self.searcher, fieldname)
+        self.generation.spelling(self.searcher)
 
     # The whole search.
 

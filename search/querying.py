@@ -311,7 +311,8 @@ class Searcher:
     def _suggestion(self, searcher, engine: Engine, q: str, parsed: ParsedQuery,
                     result: dict) -> str | None:
         """A corrected query that finds more (all its words, where the original could not)."""
-        fixed = suggest(searcher.reader(), q[:MAX_QUERY_CHARS], parsed.filter_spans)
+        fixed = suggest(searcher.reader(), q[:MAX_QUERY_CHARS], parsed.filter_spans,
+                        engine.generation.spelling(searcher))
         if not fixed:
             return None
         better = parse(fixed)
