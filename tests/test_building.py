@@ -82,10 +82,10 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_live_index(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".trash")]
 
 
-def test_default_procs_follow_the_cores_and_the_corpus():
+def test_default_procs_follow_the_idle_cores_and_the_corpus():
     cores = len(os.sched_getaffinity(0))
     assert default_procs(10) == 1
-    assert default_procs(100_000) == min(cores, 4)
+    assert 1 <= default_procs(100_000) <= min(cores, 4)
 
 
 def test_a_killed_reindex_leaves_no_worker_behind(tmp_path):
