@@ -2,6 +2,7 @@
 kept, and headless Chromium driven through Debian's chromedriver."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,13 @@ def chrome(javascript: bool = True):
             "prefs", {"profile.managed_default_content_settings.javascript": 2})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_window_size(1280, 1000)
+    quit_driver = driver.quit
+
+    def quit_and_clean():  # the profile folder goes with the browser
+        quit_driver()
+        shutil.rmtree(profile, ignore_errors=True)
+
+    driver.quit = quit_and_clean
     return driver
 
 
