@@ -69,12 +69,13 @@ def ranked_ids(searcher, text: str, k: int = DEPTH) -> list[str]:
     whoosh_searcher, _ = searcher._state()
     engine = searcher.engine()
     found = None
+    known = engine.is_word
     for mode in ("all", "any"):
-        q = querying.build_query(parsed, mode)
+        q = querying.build_query(parsed, mode, known=known)
         if q is None:
             break
         found = engine.search(q, limit=k, facets=False)
-        if found.total >= querying.fallback_below(parsed):
+        if found.total >= querying.fallback_below(parsed, known):
             break
     docnums = found.docnums if found else []
     return [whoosh_searcher.stored_fields(d)["id"] for d in docnums]

@@ -199,6 +199,12 @@ class Engine:
                                           generation.segments(searcher), strict=True):
             self.parts.append((segment, _Source(searcher, segment, sub.reader(), self.n_docs)))
 
+    def is_word(self, term: str) -> bool:
+        """Whether some title or body of the generation has ``term``."""
+        b = term.encode("utf-8")
+        return any(b in terms for name in ("body", "title")
+                   for terms in self.generation.known(self.searcher, name))
+
     def warm(self):
         for fieldname in KNOWN_TERMS:
             self.generation.known(self.searcher, fieldname)

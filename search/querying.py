@@ -1,7 +1,8 @@
 """Parsed query → Whoosh query → ranked hits with snippets, facets and a suggestion.
 
 The query language is in ``parsing.py``; ranking in ``scoring.py``; snippets in
-``snippets.py``; "did you mean" in ``suggest.py``. Here each query word becomes a clause of
+``snippets.py``; "did you mean" in ``suggest.py``; words typed without their spaces are cut in
+``runon.py``. Here each query word becomes a clause of
 lookups in every field, weighted so exact matches come first (strict title > body > join >
 loose > stem > cross-script key, plus Urdu inflections); adjacent words also become a pair
 clause. A query of up to ``Ranking.all_words_up_to`` words needs all of them, a longer one a
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
+from search import runon
 from search.aliases import AliasTable, explain
 from search.aliases import load as load_aliases
 from search.analysis import crossscript, filters
@@ -97,13 +99,17 @@ def _phrase_clause(text: str) -> Q.Query | None:
                  Q.Phrase("body", terms, boost=BOOSTS["body"])])
 
 
-def query_tokens(text: str) -> list[Tok]:
-    return [t for t in cached_tokens(text) if t.kind in ("word", "handle", "tag", "url")]
+def query_tokens(text: str, known=None) -> list[Tok]:
+    """The searchable tokens of ``text``; given ``known`` (is a term in the index?), a word
+    typed without its spaces becomes the words it is made of (``runon.py``)."""
+    toks = [t for t in cached_tokens(text) if t.kind in ("word", "handle", "tag", "url")]
+    return runon.split_tokens(toks, known) if known else toks
 
 
-def word_clauses(text: str, aliases: AliasTable | None = None) -> tuple[list[Clause], int]:
+def word_clauses(text: str, aliases: AliasTable | None = None,
+                 known=None) -> tuple[list[Clause], int]:
     """The clauses of the free words of a query, and how many words they count."""
-    toks = query_tokens(text)
+    toks = query_tokens(text, known)
     stop = [is_stopword(t) for t in toks]
     if all(stop):
         stop = [False] * len(toks)  # a query of stop words only still searches with them
@@ -118,9 +124,12 @@ def word_clauses(text: str, aliases: AliasTable | None = None) -> tuple[list[Cla
         if alts:
             covers = tuple(index[j] for j in (i, i + 1) if j in index)
             clauses.append(Clause(tuple(alts), covers, RANKING.pair_weight))
-    # A two-symbol key (rihai → rh) counts for its word only where two other words matched.
+    # A two-symbol key (rihai → rh) counts for its word only where two other words matched,
+    # and only for a Latin word: Roman Urdu is spelt loosely, but an Urdu word's two-symbol
+    # key reaches only the Latin words of a document, mostly unrelated English (سال → sale).
     for i, tok in enumerate(toks):
-        short = crossscript.short_query_terms(tok) if i in index and len(index) > 2 else []
+        short = (crossscript.short_query_terms(tok)
+                 if tok.script == "en" and i in index and len(index) > 2 else [])
         if short:
             alts = tuple(Alt("xkey", k, BOOSTS["xkey"]) for k in short)
             clauses.append(Clause(alts, (index[i],), needs_others=2))
@@ -148,25 +157,26 @@ def min_match(n_words: int, ranking=None) -> int:
     return max(rk.all_words_up_to, math.ceil(n_words * rk.min_share))
 
 
-def fallback_below(parsed: ParsedQuery) -> int:
+def fallback_below(parsed: ParsedQuery, known=None) -> int:
     """Below how many results a search widens to any word: a long query (a headline, a
     question) whose words few documents share widens early; a short one only on no match."""
     if not (parsed.text or parsed.phrases):
         return 0
-    _, n_words = word_clauses(" ".join([parsed.text, *parsed.phrases]))
+    _, n_words = word_clauses(" ".join([parsed.text, *parsed.phrases]), known=known)
     return FALLBACK_BELOW if n_words > RANKING.all_words_up_to else 1
 
 
 def build_query(parsed: ParsedQuery, mode: str = "all",
-                aliases: AliasTable | None = None) -> Q.Query | None:
+                aliases: AliasTable | None = None, known=None) -> Q.Query | None:
     """The Whoosh query for ``parsed``.
 
     ``mode`` "all" requires the phrases and (most of) the words; "any" requires one word
     of the words or phrases, and a phrase found whole only ranks its document higher.
+    ``known`` (``runon.known_terms``) lets a word typed without its spaces count as its words.
     """
     phrases = [p for p in map(_phrase_clause, parsed.phrases) if p is not None]
     text = parsed.text if mode == "all" else " ".join([parsed.text, *parsed.phrases])
-    clauses, n_words = word_clauses(text, aliases)
+    clauses, n_words = word_clauses(text, aliases, known)
     words = None
     if n_words:
         need = min_match(n_words) if mode == "all" else 1
@@ -289,11 +299,12 @@ class Searcher:
         result = {"query": q, "total": 0, "page": page, "per_page": per_page, "mode": "all",
                   "suggestion": None, "facets": {f: [] for f in FACETS}, "results": [],
                   "generation": generation}
-        query = build_query(parsed, "all", self.aliases)
+        known = engine.is_word
+        query = build_query(parsed, "all", self.aliases, known)
         if query is not None:
             hits = self._run(engine, query, parsed, page, per_page, sort)
-            if hits.total < fallback_below(parsed):
-                any_query = build_query(parsed, "any", self.aliases)
+            if hits.total < fallback_below(parsed, known):
+                any_query = build_query(parsed, "any", self.aliases, known)
                 if any_query is not None:
                     hits = self._run(engine, any_query, parsed, page, per_page, sort)
                     result["mode"] = "any"
