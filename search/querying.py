@@ -19,7 +19,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from search import runon
+from search import runon, textwords
 from search.aliases import AliasTable, explain
 from search.aliases import load as load_aliases
 from search.analysis import crossscript, filters
@@ -37,6 +37,7 @@ MAX_PER_PAGE = 100
 FACETS = ("site", "category", "lang", "year")
 FALLBACK_BELOW = 20  # fewer documents matching most words of a long query: any word will do
 RESULT_CACHE = 1024  # answers kept per process (0: none)
+WARM_DOCUMENTS = 2000  # stored texts a starting worker reads to fill its word cache
 SUGGEST_BELOW = 3  # a query finding fewer documents than this gets a "did you mean"
 FILTER_FIELDS = ("site", "lang", "category", "year")
 
@@ -262,10 +263,21 @@ class Searcher:
         self._state()
         return self._local.engine
 
-    def warm(self):
-        """Read the live generation's arrays and term sets now rather than on the first
-        searches (a worker calls this before it takes requests)."""
-        self.engine().warm()
+    def warm(self, documents: int = WARM_DOCUMENTS):
+        """Read the live generation's arrays and tables now rather than on the first searches,
+        and read ``documents`` stored texts (spread over the index) so the words snippets
+        meet are mostly analyzed already (a worker does this as it starts)."""
+        engine = self.engine()
+        engine.warm()
+        searcher = engine.searcher
+        total = searcher.doc_count_all()
+        for docnum in range(0, total, max(1, total // max(documents, 1))):
+            try:
+                stored = searcher.stored_fields(docnum)
+            except Exception:  # noqa: BLE001 - a deleted document: nothing to warm
+                continue
+            for name in ("title", "body"):
+                textwords.scan(stored.get(name) or "")
 
     @property
     def generation(self) -> str:
