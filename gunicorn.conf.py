@@ -3,8 +3,8 @@
 Values come from the ``TALASH_*`` settings declared in ``web/config.py`` (see the README's
 configuration table). Why these defaults:
 
-- A search is CPU-bound Python (Whoosh scoring, snippets: ~40 ms of CPU on a 4,400-article
-  index), so processes, not threads, give parallelism: one worker per core. ``gthread`` with a
+- A search is CPU-bound Python (about 9 ms of CPU for a result page on a 4,400-article
+  index, mostly snippets), so processes, not threads, give parallelism: one worker per core. ``gthread`` with a
   few threads per worker keeps keep-alive connections and slow clients from tying up a whole
   process; with wrk on loopback it beat ``sync`` at the same worker count in every run, and
   more workers than cores never helped (figures in the README, "Operations").
