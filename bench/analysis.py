@@ -169,9 +169,7 @@ def main(argv=None) -> int:
         return 0
     docs = docs[: args.docs] if args.docs else docs
     text = report(measure(docs, args.repeat), args.repeat)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
+    datasets.write_report(args.out, text)
     return 0
 
 

@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import datasets
 from bench.datasets import REPO_ROOT, data_dir
 from search.analysis import crossscript, filters
 from search.analysis.tokenizers import tokenize
@@ -285,9 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     coll = collisions(pairs, load_lemmas())
     ret = None if args.no_retrieval else retrieval(pairs)
     text = report(recall, coll, ret)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
+    datasets.write_report(args.out, text)
     return 0
 
 

@@ -129,3 +129,10 @@ def load(name: str, limit: int | None = None, title_masked: bool | None = None) 
     all_qrels = load_qrels(name)
     qrels = {qid: all_qrels[qid] for qid, _ in queries if qid in all_qrels}
     return Dataset(name, load_docs(name, title_masked), queries, qrels)
+
+
+def write_report(path: Path, text: str):
+    """Write a benchmark's markdown report (making its folder) and print it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(text)

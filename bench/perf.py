@@ -325,9 +325,7 @@ def write_report(results: list[dict], env: dict, args, started: datetime, raw: P
 
     out = args.out or datasets.REPO_ROOT / "bench" / "results" / f"perf-{started:%Y-%m-%d}.md"
     text = perf_report.render(results, env, args, started)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    print(text)
+    datasets.write_report(out, text)
     log(f"wrote {out} (raw figures: {raw})")
 
 

@@ -212,9 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     text = report(results, skipped, args.limit)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(text)
+    datasets.write_report(args.out, text)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
