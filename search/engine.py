@@ -19,19 +19,21 @@ instead:
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh import query as Q
 from whoosh.util.times import datetime_to_long
 
 from search.analysis import filters
+from search.frequent import Frequent
 from search.scoring import MatchQuery, _idf, _postings, _read_lengths, score
 from search.suggest import SpellTable
 
 FACETS = ("site", "category", "lang", "year")
 NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
 POSTINGS_CACHE = 4_000_000  # postings (document numbers) kept decoded per process
-VERIFY_AT_MOST = 2_000  # phrase candidates checked position by position; more are trusted
+VERIFY_AT_MOST = 500  # phrase candidates checked position by position; more are trusted
 # Fields whose terms are held in a set per generation: a query probes them for many forms
 # that do not exist (inflections, loose variants), and a set answers in a fraction of a
 # Whoosh term-table lookup per segment. Their vocabularies are small (words, not pairs).
@@ -68,8 +70,10 @@ class Segment:
 class Generation:
     """The shared arrays of one generation and a bounded cache of decoded postings."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, path: Path | None = None):
         self.name = name
+        self.path = path
+        self.frequent: Frequent | None = None
         self._segments: list[Segment] | None = None
         self._lock = threading.Lock()
         self._postings: OrderedDict = OrderedDict()
@@ -127,6 +131,7 @@ class Generation:
                     ids = _postings(reader, name, value)[0]
                     self.codes[name][ids + offset] = values.index(value)
             self.dates[offset: offset + seg.size] = _dates(reader, seg.size)
+        self.frequent = Frequent.load(self.path) if self.path else None
         self._segments = segments
 
     def postings(self, key, read) -> tuple[np.ndarray, np.ndarray]:
@@ -155,6 +160,11 @@ class _Source:
         known = generation.known(self.searcher, fieldname)
         if known is not None and term.encode("utf-8") not in known[self.segment.number]:
             return _EMPTY
+        if generation.frequent is not None:
+            seg = self.segment
+            found = generation.frequent.get(fieldname, term, seg.offset, seg.offset + seg.size)
+            if found is not None:
+                return found
         key = (self.segment.offset, fieldname, term)
         return generation.postings(key, lambda: _postings(self.reader, fieldname, term))
 

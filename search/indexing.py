@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from search import frequent
 from search.building import write_index
 from search.codec import TalashCodec
 from search.documents import Document, Rejected, from_record
@@ -205,6 +206,7 @@ def _update(root: Path, live: Path, docs: Iterator[Document], summary: BuildSumm
 
 
 def _go_live(root: Path, gen: Path, documents: int, **extra):
+    frequent.write(gen)  # before sealing: its files get digests like the segments
     seal(gen, documents, **extra)
     switch(root, gen.name)
 

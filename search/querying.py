@@ -255,7 +255,7 @@ class Searcher:
         with self._lock:
             shared = self._shared.get(generation)
             if shared is None:
-                self._shared = {generation: Generation(generation)}
+                self._shared = {generation: Generation(generation, self.root / generation)}
                 shared = self._shared[generation]
             return shared
 

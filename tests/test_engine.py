@@ -162,3 +162,36 @@ def walk(matcher) -> list[tuple[int, float]]:
         out.append((matcher.id(), matcher.weight()))
         matcher.next()
     return out
+
+
+def test_frequent_lists_hold_the_index_postings_and_updates_leave_old_ones(
+        tmp_path, sample_docs, monkeypatch):
+    """Each generation gets its frequent terms' lists (search/frequent.py); they equal the
+    postings Whoosh holds, and an update (a hard-linked copy) writes its own without
+    changing the previous generation's files."""
+    import numpy as np
+
+    from search import frequent
+    from search.generations import live_generation
+    from search.scoring import _postings
+
+    monkeypatch.setattr(frequent, "MIN_DF", 10)  # the samples are few: words in 10+ of them
+    docs = list(sample_docs.values())
+    build_index(tmp_path, docs)
+    first = live_generation(tmp_path)
+    lists = frequent.Frequent.load(first)
+    assert lists is not None and lists.table["body"]  # e.g. the commonest function words
+    searcher, _ = Searcher(tmp_path, cache_size=0)._state()
+    reader = searcher.reader()
+    for field, terms in lists.table.items():
+        for term in terms:
+            ids, tf = lists.get(field, term, 0, reader.doc_count_all())
+            want_ids, want_tf = _postings(reader, field, term)
+            assert ids.tolist() == want_ids.tolist() and np.allclose(tf, want_tf)
+    before = (first / frequent.IDS).read_bytes()
+    changed = [dict(d, body=d["body"] + " لاہور") if d["id"] < "s020" else d for d in docs]
+    update_index(tmp_path, changed)
+    second = live_generation(tmp_path)
+    assert second != first and (first / frequent.IDS).read_bytes() == before
+    assert (second / frequent.IDS).read_bytes() != before  # لاہور's list grew
+    assert check_same(str(tmp_path)) >= 20  # searched through the lists, as Whoosh finds
