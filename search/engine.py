@@ -33,7 +33,8 @@ from search.suggest import SpellTable
 FACETS = ("site", "category", "lang", "year")
 NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
 POSTINGS_CACHE = 4_000_000  # postings (document numbers) kept decoded per process
-VERIFY_AT_MOST = 500  # phrase candidates checked position by position; more are trusted
+VERIFY_AT_MOST = 500  # phrase candidates (all segments) checked position by position; more
+# are trusted (all the phrase's adjacent pairs are in the document)
 # Fields whose terms are held in a set per generation: a query probes them for many forms
 # that do not exist (inflections, loose variants), and a set answers in a fraction of a
 # Whoosh term-table lookup per segment. Their vocabularies are small (words, not pairs).
@@ -333,6 +334,12 @@ class Engine:
         """A phrase in every segment, scored once its document frequency (all segments) is
         known."""
         found = [(src, *self._phrase(src, node)) for _seg, src in self.parts]
+        unchecked = sum(len(ids) for _src, ids, counts in found if counts is None)
+        found = [(src, ids, counts if counts is not None else
+                  np.ones(len(ids)) if unchecked > VERIFY_AT_MOST else  # trusted: too many
+                  _phrase_counts(src.reader, node.fieldname, list(node.words), ids, node.slop))
+                 for src, ids, counts in found]
+        found = [(src, ids[counts > 0], counts[counts > 0]) for src, ids, counts in found]
         df = sum(len(ids) for _src, ids, _counts in found)
         parts = iter(found)
         return self._per_segment(lambda seg, src: _scored(next(parts), node.fieldname, df,
@@ -347,8 +354,8 @@ class Engine:
 
     def _phrase(self, src: _Source, node: Q.Phrase):
         """The documents of one segment with the words side by side in the field, and how
-        often. Adjacent Urdu words are first looked up as one joined-pair term, which leaves
-        few candidates whose positions need reading."""
+        often (None: candidates whose positions are still to be checked). Adjacent Urdu
+        words are first looked up as one joined-pair term, which leaves few candidates."""
         words = list(node.words)
         if not words:
             return _EMPTY
@@ -367,10 +374,7 @@ class Engine:
             # documents (with both words in this field) and its count need no positions.
             pair_ids, pair_tf = src.postings("join", filters.joined(*words))
             return candidates, pair_tf[np.searchsorted(pair_ids, candidates)]
-        if len(candidates) > VERIFY_AT_MOST:
-            return candidates, np.ones(len(candidates))  # trusted: too many to check
-        counts = _phrase_counts(src.reader, node.fieldname, words, candidates, node.slop)
-        return candidates[counts > 0], counts[counts > 0]
+        return candidates, None
 
     def _whoosh(self, node):
         """Any other query: Whoosh's own matcher, one document at a time."""
