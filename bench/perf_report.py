@@ -214,8 +214,8 @@ def http_section(http: dict | None) -> list[str]:
     cfg = http["config"]
     lines = ["", "### HTTP: talash under gunicorn, loaded by wrk on 127.0.0.1", "",
              f"{http['wrk']}, {http['connections']} connections, {http['seconds']} s per round "
-             f"on a freshly started server (warmed up on other queries, in 3 s rounds until one "
-             "is under 15% faster than the last), rotating "
+             f"on a freshly started server (warmed up on other queries in 5 s rounds, at least 4, "
+             "until one is under 15% faster than the last), rotating "
              f"through {http.get('urls', '?')} distinct `/search?q=…&per_page=10` URLs; "
              f"gunicorn {metadata.version('gunicorn')} with the project's "
              f"gunicorn.conf.py: {cfg['worker_class']}, {cfg['workers']} workers × "
