@@ -25,7 +25,8 @@ from search.aliases import load as load_aliases
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
-from search.engine import Engine, Generation
+from search.arrays import Generation
+from search.engine import Engine
 from search.errors import QueryError
 from search.indexing import CURRENT, open_live
 from search.parsing import MAX_QUERY_CHARS, ParsedQuery, parse

@@ -142,7 +142,7 @@ def score_segment(searcher, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
 
 class ReaderSource:
     """What ``score`` reads, straight from one Whoosh segment (uncached). The engine
-    (``search/engine.py``) has a cached equivalent shared by all threads of a process."""
+    (``search/arrays.py``) has a cached equivalent shared by all threads of a process."""
 
     def __init__(self, searcher):
         self.reader = searcher.reader()

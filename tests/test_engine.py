@@ -8,7 +8,7 @@ same documents, count the same facets and rank the same way.
 import pytest
 from whoosh import sorting
 
-from search.engine import FACETS
+from search.arrays import FACETS
 from search.indexing import build_index, update_index
 from search.parsing import parse
 from search.querying import Searcher, build_query
