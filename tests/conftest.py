@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -59,13 +60,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, seconds: float = 20.0):
+def wait_for(url: str, seconds: float = 20.0, any_status: bool = False):
+    """Poll ``url`` until it answers 2xx (with ``any_status``: answers at all); its status."""
     deadline = time.monotonic() + seconds
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status
-        except OSError:
+        except OSError as exc:
+            if any_status and isinstance(exc, urllib.error.HTTPError):
+                return exc.code
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

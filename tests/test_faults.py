@@ -20,7 +20,7 @@ from search.documents import read_sources
 from search.generations import CURRENT, META, generations, live_generation
 from search.indexing import build_index, update_index
 from search.querying import Searcher
-from tests.conftest import ROOT, SAMPLE, free_port
+from tests.conftest import ROOT, SAMPLE
 from tests.web.conftest import start_gunicorn, stop
 from web import create_app
 
@@ -118,25 +118,9 @@ def get(base: str, target: str):
 
 
 def start_gunicorn_anyway(index: Path, logs: Path, **env):
-    """The project's gunicorn, ready once /healthz answers at all (here: 503)."""
-    port = free_port()
-    env = dict(os.environ, TALASH_INDEX_DIR=str(index), PORT=str(port),
-               TALASH_ERROR_LOG=str(logs / "error.log"), **env)
-    env.pop("TALASH_BIND", None)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            get(base, "/healthz")
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                stop(proc)
-                raise
-            time.sleep(0.1)
+    """The project's gunicorn, ready once /healthz answers at all (here: 503) and every
+    worker is up."""
+    proc, base = start_gunicorn(index, logs, any_status=True, **env)
     while len(worker_pids(proc.pid)) < int(env.get("TALASH_WORKERS", "2")):
         time.sleep(0.1)
     return proc, base

@@ -49,8 +49,9 @@ def hostile_client(hostile_index):
     return create_app({"INDEX_DIR": str(hostile_index), "TESTING": True}).test_client()
 
 
-def start_gunicorn(index: Path, log_dir: Path, **env_extra):
-    """gunicorn with the project's config on a free port; returns (process, base URL)."""
+def start_gunicorn(index: Path, log_dir: Path, any_status: bool = False, **env_extra):
+    """gunicorn with the project's config on a free port; returns (process, base URL) once
+    /healthz answers 200 (with ``any_status``: answers at all, e.g. 503)."""
     port = free_port()
     env = dict(os.environ, TALASH_INDEX_DIR=str(index), PORT=str(port),
                TALASH_ACCESS_LOG=str(log_dir / "access.log"),
@@ -61,7 +62,7 @@ def start_gunicorn(index: Path, log_dir: Path, **env_extra):
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/healthz")
+        wait_for(base + "/healthz", any_status=any_status)
     except OSError:
         proc.kill()
         proc.wait(timeout=10)
