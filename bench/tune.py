@@ -64,27 +64,14 @@ def apply(settings: dict[str, str]) -> None:
 
 
 def ranked_ids(searcher, text: str, k: int = DEPTH) -> list[str]:
-    """The top ``k`` ids as Searcher.search ranks them, without snippets or facets."""
-    parsed = querying.parse(text)
-    whoosh_searcher, _ = searcher._state()
-    engine = searcher.engine()
-    found = None
-    known = engine.is_word
-    for mode in ("all", "any"):
-        q = querying.build_query(parsed, mode, known=known)
-        if q is None:
-            break
-        found = engine.search(q, limit=k, facets=False)
-        if found.total >= querying.fallback_below(parsed, known):
-            break
-    docnums = found.docnums if found else []
-    return [whoosh_searcher.stored_fields(d)["id"] for d in docnums]
+    """The top ``k`` ids as Searcher.search ranks them (without snippets)."""
+    return [h["id"] for h in searcher.search(text, per_page=k, snippets=False)["results"]]
 
 
 def run(name: str, limit: int | None = None) -> dict[str, float]:
     """Metrics of the current settings on one dataset's dev queries."""
     ds = datasets.load(name, limit=limit)
-    searcher = querying.Searcher(index_for(ds))
+    searcher = querying.Searcher(index_for(ds), cache_size=0)
     started = time.perf_counter()
     run_ = {}
     for qid, text in ds.queries:

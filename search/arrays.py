@@ -19,6 +19,7 @@ from search.suggest import SpellTable
 
 FACETS = ("site", "category", "lang", "year")
 NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
+FREQUENCIES_KEPT = 200_000  # document frequencies remembered per generation
 POSTINGS_CACHE = 4_000_000  # postings (document numbers) kept decoded per process
 # Fields whose terms are held in a set per generation: a query probes them for many forms
 # that do not exist (inflections, loose variants), and a set answers in a fraction of a
@@ -31,11 +32,10 @@ _EMPTY = (_EMPTY_IDS, np.empty(0))
 class Segment:
     """One Whoosh segment's place in the generation and its field lengths."""
 
-    def __init__(self, reader, number: int, offset: int, generation: "Generation"):
+    def __init__(self, reader, number: int, offset: int):
         self.number = number
         self.offset = offset
         self.size = reader.doc_count_all()
-        self.generation = generation
         self._lengths: dict[str, np.ndarray] = {}
         self._every = None
 
@@ -100,7 +100,7 @@ class Generation:
     def _load(self, searcher):
         """Read the per-document arrays of every segment, in global document numbers."""
         leaves = searcher.leaf_searchers()
-        segments = [Segment(sub.reader(), n, offset, self)
+        segments = [Segment(sub.reader(), n, offset)
                     for n, (sub, offset) in enumerate(leaves)]
         size = searcher.doc_count_all()
         self.values, self.codes = {}, {}
@@ -137,12 +137,16 @@ class Generation:
 class Source:
     """What ``search.scoring.score`` reads, for one segment, through the shared caches."""
 
-    def __init__(self, searcher, segment: Segment, reader, n_docs: int):
-        self.searcher, self.segment, self.reader, self.n_docs = searcher, segment, reader, n_docs
+    def __init__(self, searcher, generation: Generation, segment: Segment, reader,
+                 n_docs: int):
+        # No reference from a segment back to its generation: without cycles, a generation's
+        # mapped files close as soon as its last searcher goes (a file system can unmount).
+        self.searcher, self.generation, self.segment = searcher, generation, segment
+        self.reader, self.n_docs = reader, n_docs
         self._avg: dict[str, float] = {}
 
     def postings(self, fieldname: str, term: str):
-        generation = self.segment.generation
+        generation = self.generation
         known = generation.known(self.searcher, fieldname)
         if known is not None and term.encode("utf-8") not in known[self.segment.number]:
             return _EMPTY
@@ -158,9 +162,11 @@ class Source:
         return self.segment.lengths(self.reader, fieldname)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        known = self.segment.generation.frequencies
+        known = self.generation.frequencies
         df = known.get((fieldname, term))
         if df is None:
+            if len(known) >= FREQUENCIES_KEPT:  # bounded: every query brings new terms
+                known.clear()
             df = known[(fieldname, term)] = self.searcher.doc_frequency(fieldname, term)
         return df
 

@@ -49,7 +49,8 @@ class Engine:
         self.parts = []
         for (sub, _offset), segment in zip(searcher.leaf_searchers(),
                                           generation.segments(searcher), strict=True):
-            self.parts.append((segment, Source(searcher, segment, sub.reader(), self.n_docs)))
+            self.parts.append((segment, Source(searcher, generation, segment, sub.reader(),
+                                               self.n_docs)))
 
     def is_word(self, term: str) -> bool:
         """Whether some title or body of the generation has ``term``."""
@@ -153,7 +154,8 @@ class Engine:
                 hit = more_ids[at] == ids
                 scores = scores + np.where(hit, more[at], 0.0)
             return ids, scores
-        return self._whoosh(node)
+        raise TypeError(f"the engine does not evaluate {type(node).__name__} queries; "
+                        "search.querying.build_query makes none")
 
     def _per_segment(self, run, boost: float = 1.0):
         ids, scores = [], []
@@ -216,22 +218,6 @@ class Engine:
             pair_ids, pair_tf = src.postings("join", filters.joined(*words))
             return candidates, pair_tf[np.searchsorted(pair_ids, candidates)]
         return candidates, None
-
-    def _whoosh(self, node):
-        """Any other query: Whoosh's own matcher, one document at a time."""
-        ids, scores = [], []
-        for sub, offset in self.searcher.leaf_searchers():
-            m = node.matcher(sub, sub.boolean_context() if hasattr(sub, "boolean_context")
-                             else None)
-            while m.is_active():
-                ids.append(m.id() + offset)
-                scores.append(m.score())
-                m.next()
-        if not ids:
-            return _EMPTY
-        arr, s = np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=float)
-        order = np.argsort(arr, kind="stable")
-        return arr[order], s[order]
 
 
 def _scored(part, fieldname: str, df: int, bm25):

@@ -108,13 +108,18 @@ def query_tokens(text: str, known=None) -> list[Tok]:
     return runon.split_tokens(toks, known) if known else toks
 
 
+def _stops(toks: list[Tok]) -> list[bool]:
+    """Which tokens are stop words (none, in a query of stop words only: it still searches
+    with them)."""
+    stop = [is_stopword(t) for t in toks]
+    return [False] * len(toks) if all(stop) else stop
+
+
 def word_clauses(text: str, aliases: AliasTable | None = None,
                  known=None) -> tuple[list[Clause], int]:
     """The clauses of the free words of a query, and how many words they count."""
     toks = query_tokens(text, known)
-    stop = [is_stopword(t) for t in toks]
-    if all(stop):
-        stop = [False] * len(toks)  # a query of stop words only still searches with them
+    stop = _stops(toks)
     index: dict[int, int] = {}  # token -> word number, content words only
     clauses = []
     for i, tok in enumerate(toks):
@@ -164,7 +169,7 @@ def fallback_below(parsed: ParsedQuery, known=None) -> int:
     question) whose words few documents share widens early; a short one only on no match."""
     if not (parsed.text or parsed.phrases):
         return 0
-    _, n_words = word_clauses(" ".join([parsed.text, *parsed.phrases]), known=known)
+    n_words = _stops(query_tokens(" ".join([parsed.text, *parsed.phrases]), known)).count(False)
     return FALLBACK_BELOW if n_words > RANKING.all_words_up_to else 1
 
 
@@ -174,7 +179,7 @@ def build_query(parsed: ParsedQuery, mode: str = "all",
 
     ``mode`` "all" requires the phrases and (most of) the words; "any" requires one word
     of the words or phrases, and a phrase found whole only ranks its document higher.
-    ``known`` (``runon.known_terms``) lets a word typed without its spaces count as its words.
+    ``known`` (``Engine.is_word``) lets a word typed without its spaces count as its words.
     """
     phrases = [p for p in map(_phrase_clause, parsed.phrases) if p is not None]
     text = parsed.text if mode == "all" else " ".join([parsed.text, *parsed.phrases])
@@ -323,8 +328,8 @@ class Searcher:
                     result["mode"] = "any"
             marker = Highlighter(parsed.text, parsed.phrases) if snippets else None
             result.update(total=hits.total, facets=hits.facets,
-                          results=[self._hit(_Hit(searcher, *h), marker, parsed)
-                                   for h in hits.page])
+                          results=[self._hit(searcher.stored_fields(docnum), score, marker,
+                                             parsed) for docnum, score in hits.page])
             if (hits.total < SUGGEST_BELOW or result["mode"] == "any"
                     or _unknown_word(searcher, parsed)):
                 result["suggestion"] = self._suggestion(searcher, engine, q, parsed, result)
@@ -358,14 +363,14 @@ class Searcher:
                   for f in FACETS}
         return _Hits(found.total, list(zip(found.docnums, found.scores, strict=True)), facets)
 
-    def _hit(self, hit, marker: Highlighter, parsed: ParsedQuery) -> dict:
-        stored = hit.fields()
+    def _hit(self, stored: dict, score: float, marker: Highlighter | None,
+             parsed: ParsedQuery) -> dict:
         date = stored.get("date")
         return {
             "id": stored["id"], "title": stored.get("title", ""), "url": stored.get("url", ""),
             "date": date.date().isoformat() if date else None, "site": stored.get("site", ""),
             "category": stored.get("category", ""), "lang": stored.get("lang", ""),
-            "score": round(float(hit.score or 0.0), 4),
+            "score": round(float(score or 0.0), 4),
             "snippet": marker.snippet(stored.get("body", "") or stored.get("title", ""))
             if marker else "",
             "matched": self._matched(parsed, stored) if marker else [],
@@ -406,16 +411,6 @@ class ResultCache:
             self._items[key] = result
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-
-
-class _Hit:
-    """One result: its stored fields (read when asked) and score."""
-
-    def __init__(self, searcher, docnum: int, score: float):
-        self.searcher, self.docnum, self.score = searcher, docnum, score
-
-    def fields(self) -> dict:
-        return self.searcher.stored_fields(self.docnum)
 
 
 @dataclass

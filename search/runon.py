@@ -20,11 +20,6 @@ MIN_PIECE = 2  # one-letter Urdu words are not indexed
 MIN_WORD = 4  # shorter words are not worth cutting
 
 
-def known_terms(reader) -> Callable[[str], bool]:
-    """Whether a term is in some title or body of the index ``reader`` reads."""
-    return lambda term: ("body", term) in reader or ("title", term) in reader
-
-
 def cut(word: str, known: Callable[[str], bool]) -> list[str] | None:
     """``word`` cut into the fewest known words of ``MIN_PIECE`` letters or more, cutting only
     after a non-joining letter; None when the word is known itself or cannot be cut so."""

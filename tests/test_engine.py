@@ -101,7 +101,8 @@ def test_result_cache_answers_again_and_forgets_old_generations(tmp_path):
     searcher = Searcher(tmp_path, cache_size=8)
     first = searcher.search("لاہور")
     again = searcher.search("لاہور")
-    assert again["results"] == first["results"] and again["total"] == 1
+    assert again["results"] is first["results"] and again["total"] == 1  # the kept answer
+    assert Searcher(tmp_path, cache_size=0).search("لاہور")["results"] == first["results"]
     update_index(tmp_path, [{"id": "a", "title": "لاہور", "body": "لاہور میں بارش"},
                             {"id": "b", "title": "لاہور", "body": "لاہور کی سڑکیں"}])
     after = searcher.search("لاہور")
@@ -195,3 +196,13 @@ def test_frequent_lists_hold_the_index_postings_and_updates_leave_old_ones(
     assert second != first and (first / frequent.IDS).read_bytes() == before
     assert (second / frequent.IDS).read_bytes() != before  # لاہور's list grew
     assert check_same(str(tmp_path)) >= 20  # searched through the lists, as Whoosh finds
+
+
+def test_warm_reads_the_arrays_and_tables_before_any_search(sample_index):
+    from search.arrays import KNOWN_TERMS
+
+    searcher = Searcher(sample_index, cache_size=0)
+    searcher.warm(documents=10)
+    generation = searcher.engine().generation
+    assert set(generation._known) == set(KNOWN_TERMS)
+    assert generation._spelling is not None and generation._spelling.freq

@@ -3,7 +3,6 @@
 import pytest
 
 from search import runon
-from search.indexing import open_live
 from search.querying import Searcher, query_tokens
 
 
@@ -13,9 +12,7 @@ def ids(result):
 
 @pytest.fixture(scope="module")
 def known(sample_index):
-    ix, _ = open_live(sample_index)
-    with ix.searcher() as searcher:
-        yield runon.known_terms(searcher.reader())
+    return Searcher(sample_index, cache_size=0).engine().is_word
 
 
 @pytest.mark.parametrize("spaced, joined, expected", [
