@@ -7,7 +7,7 @@ of its n documents (in the fields queries look words up in) are written once, ac
 segments, in global document numbers, to three files beside the segments:
 
     frequent-ids.npy   uint32, every list one after the other
-    frequent-tf.npy    float32, the term frequencies alongside
+    frequent-tf.npy    the term frequencies alongside (uint16 counts, else float32)
     frequent.json      {field: {term: [start, end]}}
 
 A reader maps the arrays (``np.load(mmap_mode="r")``), so worker processes share one copy
@@ -65,10 +65,18 @@ def write(gen: Path):
                 tf_parts.append(tf)
                 at += len(ids)
     _save(gen / IDS, np.concatenate(ids_parts) if ids_parts else np.empty(0, np.uint32))
-    _save(gen / TF, np.concatenate(tf_parts) if tf_parts else np.empty(0, np.float32))
+    _save(gen / TF, _compact(np.concatenate(tf_parts) if tf_parts else np.empty(0, np.float32)))
     tmp = gen / (TABLE + ".tmp")
     tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, gen / TABLE)
+
+
+def _compact(tf: np.ndarray) -> np.ndarray:
+    """Term frequencies in the smallest type that holds them exactly (counts fit in two
+    bytes; a field with fractional weights keeps float32)."""
+    if len(tf) and np.array_equal(tf, np.round(tf)) and 0 <= tf.min() and tf.max() < 2**16:
+        return tf.astype(np.uint16)
+    return tf
 
 
 def _save(path: Path, arr: np.ndarray):

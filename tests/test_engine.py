@@ -221,6 +221,7 @@ def test_frequent_lists_hold_the_index_postings_and_updates_leave_old_ones(
     first = live_generation(tmp_path)
     lists = frequent.Frequent.load(first)
     assert lists is not None and lists.table["body"]  # e.g. the commonest function words
+    assert lists.tf.dtype == np.uint16  # counts, two bytes each
     searcher, _ = Searcher(tmp_path, cache_size=0)._state()
     reader = searcher.reader()
     for field, terms in lists.table.items():
