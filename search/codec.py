@@ -20,6 +20,8 @@ from array import array
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 
+from search.termtable import BulkFieldWriter
+
 INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 
 
@@ -93,6 +95,9 @@ def unpack_weights(packed, n: int) -> np.ndarray:
 class TalashCodec(W3Codec):
     def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
         super().__init__(blocklimit, compression, inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return BulkFieldWriter(self, storage, segment)  # Whoosh's bytes, written in bulk
 
     def postings_writer(self, dbfile, byteids=False):
         return PackedPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
