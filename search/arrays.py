@@ -30,27 +30,12 @@ _EMPTY = (_EMPTY_IDS, np.empty(0))
 
 
 class Segment:
-    """One Whoosh segment's place in the generation and its field lengths."""
+    """One Whoosh segment's place in the generation."""
 
     def __init__(self, reader, number: int, offset: int):
         self.number = number
         self.offset = offset
         self.size = reader.doc_count_all()
-        self._lengths: dict[str, np.ndarray] = {}
-        self._every = None
-
-    def every(self, reader):
-        """Every live document of the segment, each scored 1 (as Whoosh does)."""
-        if self._every is None:
-            ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-            self._every = ids, np.ones(len(ids))
-        return self._every
-
-    def lengths(self, reader, fieldname: str) -> np.ndarray:
-        arr = self._lengths.get(fieldname)
-        if arr is None:
-            arr = self._lengths[fieldname] = _read_lengths(reader, fieldname)
-        return arr
 
 
 class Generation:
@@ -67,6 +52,8 @@ class Generation:
         self.frequencies: dict[tuple[str, str], int] = {}  # (field, term) → df, all segments
         self._known: dict[str, list[frozenset]] = {}
         self._spelling = None
+        self._lengths: dict[str, np.ndarray] = {}
+        self._every = None
 
     def spelling(self, searcher):
         """The generation's spelling table ("did you mean"), built once for all threads."""
@@ -120,6 +107,21 @@ class Generation:
         self.frequent = Frequent.load(self.path) if self.path else None
         self._segments = segments
 
+    def lengths(self, parts, fieldname: str) -> np.ndarray:
+        """Every document's length in ``fieldname`` (global numbers), read once."""
+        arr = self._lengths.get(fieldname)
+        if arr is None:
+            arr = np.concatenate([_read_lengths(reader, fieldname) for _seg, reader in parts])
+            self._lengths[fieldname] = arr
+        return arr
+
+    def every(self, parts) -> tuple[np.ndarray, np.ndarray]:
+        if self._every is None:
+            ids = np.concatenate([np.fromiter(reader.all_doc_ids(), dtype=np.int64) + seg.offset
+                                  for seg, reader in parts])
+            self._every = ids, np.ones(len(ids))
+        return self._every
+
     def postings(self, key, read) -> tuple[np.ndarray, np.ndarray]:
         hit = self._postings.get(key)
         if hit is not None:
@@ -134,41 +136,55 @@ class Generation:
         return value
 
 
-class Source:
-    """What ``search.scoring.score`` reads, for one segment, through the shared caches."""
+class Whole:
+    """What ``search.scoring.score`` reads, over every segment of a generation at once, in
+    global document numbers: a query's clauses are scored in one pass over the whole index,
+    not once per segment (each pass costs numpy calls per clause and alternative)."""
 
-    def __init__(self, searcher, generation: Generation, segment: Segment, reader,
-                 n_docs: int):
+    def __init__(self, searcher, generation: Generation, n_docs: int):
         # No reference from a segment back to its generation: without cycles, a generation's
         # mapped files close as soon as its last searcher goes (a file system can unmount).
-        self.searcher, self.generation, self.segment = searcher, generation, segment
-        self.reader, self.n_docs = reader, n_docs
+        self.searcher, self.generation, self.n_docs = searcher, generation, n_docs
+        self.parts = [(segment, sub.reader()) for segment, (sub, _offset) in
+                      zip(generation.segments(searcher), searcher.leaf_searchers(), strict=True)]
         self._avg: dict[str, float] = {}
 
-    def postings(self, fieldname: str, term: str):
+    def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global doc numbers (ascending) and frequencies of ``term`` in ``fieldname``."""
         generation = self.generation
         known = generation.known(self.searcher, fieldname)
-        if known is not None and term.encode("utf-8") not in known[self.segment.number]:
-            return _EMPTY
+        if known is not None:
+            key = term.encode("utf-8")
+            if not any(key in terms for terms in known):
+                return _EMPTY
         if generation.frequent is not None:
-            seg = self.segment
-            found = generation.frequent.get(fieldname, term, seg.offset, seg.offset + seg.size)
+            found = generation.frequent.whole(fieldname, term)
             if found is not None:
                 return found
-        key = (self.segment.offset, fieldname, term)
-        return generation.postings(key, lambda: _postings(self.reader, fieldname, term))
+        return generation.postings((fieldname, term), lambda: self._read(fieldname, term))
+
+    def _read(self, fieldname: str, term: str):
+        known = self.generation.known(self.searcher, fieldname)
+        key = term.encode("utf-8")
+        ids, tf = [], []
+        for segment, reader in self.parts:
+            if known is not None and key not in known[segment.number]:
+                continue
+            i, t = _postings(reader, fieldname, term)
+            if len(i):
+                ids.append(i + segment.offset)
+                tf.append(t)
+        if len(ids) == 1:
+            return ids[0], tf[0]
+        return (np.concatenate(ids), np.concatenate(tf)) if ids else _EMPTY
 
     def lengths(self, fieldname: str) -> np.ndarray:
-        return self.segment.lengths(self.reader, fieldname)
+        """Every document's length in ``fieldname``, in global document numbers."""
+        return self.generation.lengths(self.parts, fieldname)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        known = self.generation.frequencies
-        df = known.get((fieldname, term))
-        if df is None:
-            if len(known) >= FREQUENCIES_KEPT:  # bounded: every query brings new terms
-                known.clear()
-            df = known[(fieldname, term)] = self.searcher.doc_frequency(fieldname, term)
-        return df
+        """The live documents with ``term`` (a deleted document no longer counts)."""
+        return len(self.postings(fieldname, term)[0])
 
     def average_length(self, fieldname: str) -> float:
         avg = self._avg.get(fieldname)
@@ -176,6 +192,10 @@ class Source:
             avg = self._avg[fieldname] = max(
                 self.searcher.field_length(fieldname) / self.n_docs, 1.0)
         return avg
+
+    def every(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every live document, each scored 1 (as Whoosh does)."""
+        return self.generation.every(self.parts)
 
 
 def _lexicon_bytes(reader, fieldname: str):

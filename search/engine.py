@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.times import datetime_to_long
 
 from search.analysis import filters
-from search.arrays import _EMPTY, FACETS, KNOWN_TERMS, NO_DATE, Generation, Source
+from search.arrays import _EMPTY, FACETS, KNOWN_TERMS, NO_DATE, Generation, Whole
 from search.scoring import MatchQuery, _idf, score
 
 VERIFY_AT_MOST = 500  # phrase candidates (all segments) checked position by position; more
@@ -46,11 +47,7 @@ class Engine:
         self.searcher = searcher
         self.generation = generation
         self.n_docs = max(searcher.doc_count_all(), 1)
-        self.parts = []
-        for (sub, _offset), segment in zip(searcher.leaf_searchers(),
-                                          generation.segments(searcher), strict=True):
-            self.parts.append((segment, Source(searcher, generation, segment, sub.reader(),
-                                               self.n_docs)))
+        self.whole = Whole(searcher, generation, self.n_docs)
 
     def is_word(self, term: str) -> bool:
         """Whether some title or body of the generation has ``term``."""
@@ -130,11 +127,11 @@ class Engine:
 
     def evaluate(self, node) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(node, MatchQuery):
-            return self._per_segment(lambda seg, src: score(src, node), node.boost)
+            return _boosted(score(self.whole, node), node.boost)
         if isinstance(node, Q.Every):
-            return self._per_segment(lambda seg, src: seg.every(src.reader))
+            return self.whole.every()
         if isinstance(node, Q.Term):
-            return self._per_segment(lambda seg, src: self._term(src, node), node.boost)
+            return _boosted(self._term(self.whole, node), node.boost)
         if isinstance(node, Q.Phrase):
             return self._scored_phrase(node)
         if isinstance(node, Q.And):
@@ -157,51 +154,39 @@ class Engine:
         raise TypeError(f"the engine does not evaluate {type(node).__name__} queries; "
                         "search.querying.build_query makes none")
 
-    def _per_segment(self, run, boost: float = 1.0):
-        ids, scores = [], []
-        for seg, src in self.parts:
-            i, s = run(seg, src)
-            if len(i):
-                ids.append(np.asarray(i, dtype=np.int64) + seg.offset)
-                scores.append(np.asarray(s, dtype=float) * boost)
-        if not ids:
-            return _EMPTY
-        return np.concatenate(ids), np.concatenate(scores)
-
-    def _term(self, src: Source, node: Q.Term):
+    def _term(self, src: Whole, node: Q.Term):
         ids, tf = src.postings(node.fieldname, node.text)
         df = src.doc_frequency(node.fieldname, node.text) if len(ids) else 0
         return ids, self._bm25(src, node.fieldname, ids, tf, df)
 
     def _scored_phrase(self, node: Q.Phrase):
-        """A phrase in every segment, scored once its document frequency (all segments) is
-        known."""
-        found = [(src, *self._phrase(src, node)) for _seg, src in self.parts]
-        unchecked = sum(len(ids) for _src, ids, counts in found if counts is None)
-        found = [(src, ids, counts if counts is not None else
-                  np.ones(len(ids)) if unchecked > VERIFY_AT_MOST else  # trusted: too many
-                  _phrase_counts(src.reader, node.fieldname, list(node.words), ids, node.slop))
-                 for src, ids, counts in found]
-        found = [(src, ids[counts > 0], counts[counts > 0]) for src, ids, counts in found]
-        df = sum(len(ids) for _src, ids, _counts in found)
-        parts = iter(found)
-        return self._per_segment(lambda seg, src: _scored(next(parts), node.fieldname, df,
-                                                          self._bm25), node.boost)
+        """The documents with the phrase, scored by its document frequency. Candidates are
+        checked position by position only when there are few; more are trusted (every
+        adjacent pair of the phrase's words is in the document)."""
+        ids, counts = self._phrase(self.whole, node)
+        if counts is None:
+            counts = (np.ones(len(ids)) if len(ids) > VERIFY_AT_MOST else
+                      self._phrase_counts(node.fieldname, list(node.words), ids, node.slop))
+        ids, counts = ids[counts > 0], counts[counts > 0]
+        scores = self._bm25(self.whole, node.fieldname, ids, counts, len(ids))
+        return _boosted((ids, scores), node.boost)
 
-    def _bm25(self, src: Source, fieldname: str, ids, tf, df: int, k1=1.2, b=0.75):
+    def _bm25(self, src: Whole, fieldname: str, ids, tf, df: int, k1=1.2, b=0.75):
         if not len(ids):
             return np.empty(0)
         lengths = src.lengths(fieldname)[ids]
         norm = tf / (1.0 - b + b * lengths / src.average_length(fieldname))
         return _idf(self.n_docs, df, 0.1) * norm * (k1 + 1) / (norm + k1)
 
-    def _phrase(self, src: Source, node: Q.Phrase):
-        """The documents of one segment with the words side by side in the field, and how
-        often (None: candidates whose positions are still to be checked). Adjacent Urdu
-        words are first looked up as one joined-pair term, which leaves few candidates."""
+    def _phrase(self, src: Whole, node: Q.Phrase):
+        """The documents with the words side by side in the field, and how often (None:
+        candidates whose positions are still to be checked). Adjacent Urdu words are first
+        looked up as one joined-pair term, which leaves few candidates."""
         words = list(node.words)
         if not words:
             return _EMPTY
+        if len(words) == 1:
+            return src.postings(node.fieldname, words[0])
         candidates = None
         for term in words:
             ids = src.postings(node.fieldname, term)[0]
@@ -210,19 +195,29 @@ class Engine:
             if _urdu(a) and _urdu(b):
                 pair = src.postings("join", filters.joined(a, b))[0]
                 candidates = np.intersect1d(candidates, pair, assume_unique=True)
-        if len(words) == 1:
-            return src.postings(node.fieldname, words[0])
+        candidates = candidates.astype(np.int64, copy=False)
         if len(words) == 2 and _urdu(words[0]) and _urdu(words[1]):
             # Two Urdu words side by side in one sentence are exactly a joined-pair term: its
             # documents (with both words in this field) and its count need no positions.
             pair_ids, pair_tf = src.postings("join", filters.joined(*words))
-            return candidates, pair_tf[np.searchsorted(pair_ids, candidates)]
+            return candidates, np.asarray(pair_tf[np.searchsorted(pair_ids, candidates)],
+                                          dtype=float)
         return candidates, None
 
+    def _phrase_counts(self, fieldname: str, words: list[str], ids, slop: int) -> np.ndarray:
+        """Occurrences of the phrase in each of ``ids`` (global numbers), from positions."""
+        counts = np.zeros(len(ids))
+        for segment, reader in self.whole.parts:
+            lo, hi = np.searchsorted(ids, [segment.offset, segment.offset + segment.size])
+            if hi > lo:
+                counts[lo:hi] = _phrase_counts(reader, fieldname, words,
+                                               ids[lo:hi] - segment.offset, slop)
+        return counts
 
-def _scored(part, fieldname: str, df: int, bm25):
-    src, ids, counts = part
-    return ids, bm25(src, fieldname, ids, counts, df)
+
+def _boosted(found, boost: float):
+    ids, scores = found
+    return ids, (scores * boost if boost != 1 else scores)
 
 
 def _urdu(term: str) -> bool:
@@ -230,25 +225,64 @@ def _urdu(term: str) -> bool:
 
 
 def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1):
-    """How often ``words`` occur in order (each within ``slop`` of the last) in each doc."""
-    matchers = []
+    """How often ``words`` occur in order (each within ``slop`` of the last) in each of
+    ``docs`` (ascending, segment numbers)."""
+    positions = []
     for term in words:
         try:
-            matchers.append(reader.postings(fieldname, term))
+            m = reader.postings(fieldname, term)
         except Exception:  # noqa: BLE001 - a word not in this segment: no document has it
             return np.zeros(len(docs))
+        positions.append(_positions(m, docs))
     counts = np.zeros(len(docs))
     for i, doc in enumerate(docs.tolist()):
-        lists = []
-        for m in matchers:
-            if m.is_active() and m.id() < doc:
-                m.skip_to(doc)
-            if not m.is_active() or m.id() != doc:
-                break
-            lists.append(set(m.value_as("positions")))
-        else:
+        lists = [found.get(doc) for found in positions]
+        if all(lists):
             counts[i] = _chain(lists, slop)
     return counts
+
+
+def _positions(m, docs) -> dict[int, set]:
+    """The positions of a term in each of ``docs`` that has it. Whoosh's W3 blocks are
+    skipped by their largest id and searched with numpy (its ``skip_to`` steps through a
+    block one posting at a time: through most of the list, for a common word)."""
+    if isinstance(m, FilterMatcher):  # deletions: no candidate is a deleted document
+        m = m.child
+        m.reset()
+    if not all(hasattr(m, a) for a in ("_maxid", "_next_block", "_read_ids", "_read_values")):
+        return _positions_slowly(m, docs)
+    found, j, decode = {}, 0, m.format.decode_positions
+    while m.is_active() and j < len(docs):
+        if docs[j] > m._maxid:
+            m._next_block()
+            continue
+        end = int(np.searchsorted(docs, m._maxid, side="right"))
+        if m._ids is None:
+            m._read_ids()
+        ids = np.asarray(m._ids)
+        want = docs[j:end]
+        at = np.searchsorted(ids, want).clip(max=len(ids) - 1)
+        hit = ids[at] == want
+        if hit.any():
+            if m._values is None:
+                m._read_values()
+            for doc, i in zip(want[hit].tolist(), at[hit].tolist(), strict=True):
+                found[doc] = set(decode(m._values[i]))
+        j = end
+        m._next_block()
+    return found
+
+
+def _positions_slowly(m, docs) -> dict[int, set]:
+    found = {}
+    for doc in docs.tolist():
+        if m.is_active() and m.id() < doc:
+            m.skip_to(doc)
+        if not m.is_active():
+            break
+        if m.id() == doc:
+            found[doc] = set(m.value_as("positions"))
+    return found
 
 
 def _chain(lists: list[set], slop: int) -> int:

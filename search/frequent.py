@@ -93,13 +93,10 @@ class Frequent:
         except (OSError, ValueError):  # no such files (an older generation): not used
             return None
 
-    def get(self, field: str, term: str, start: int, end: int):
-        """The postings of ``term`` in documents ``start`` ≤ d < ``end`` (renumbered from
-        ``start``), or None when the term is not a frequent one."""
+    def whole(self, field: str, term: str):
+        """The postings of ``term`` in every document (views of the mapped arrays: uint32
+        numbers, float32 frequencies), or None when the term is not a frequent one."""
         span = self.table.get(field, {}).get(term)
         if span is None:
             return None
-        ids = self.ids[span[0]:span[1]]
-        lo, hi = np.searchsorted(ids, [start, end])
-        return (ids[lo:hi].astype(np.int64) - start,
-                self.tf[span[0] + lo:span[0] + hi].astype(float))
+        return self.ids[span[0]:span[1]], self.tf[span[0]:span[1]]

@@ -156,17 +156,20 @@ class ReaderSource:
         return _lengths(self.reader, fieldname)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        return self.top.doc_frequency(fieldname, term)
+        """The live documents with ``term``, in every segment (deleted ones left out)."""
+        return sum(len(_postings(sub.reader(), fieldname, term)[0])
+                   for sub, _offset in self.top.leaf_searchers())
 
     def average_length(self, fieldname: str) -> float:
         return max(self.top.field_length(fieldname) / self.n_docs, 1.0)
 
 
 def score(source, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
-    """Doc numbers (ascending) and scores of the documents ``q`` matches in one segment.
+    """Doc numbers (ascending) and scores of the documents ``q`` matches in ``source``.
 
     Only the documents some clause matches are looked at: every array below is as long as
-    that union, not as the segment.
+    that union, not as the index. The union is found with a mask over the index and each
+    posting placed through a position map (linear in the postings; sorting them cost more).
     """
     rk = q.ranking
     found = []
@@ -174,29 +177,30 @@ def score(source, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
     # the document matched otherwise are known when they are weighed.
     for clause in sorted(q.clauses, key=lambda c: c.needs_others):
         if clause.weight:
-            ids, pseudo, lead_ids, df = _pseudo_tf(source, clause, rk)
+            parts, lead_parts, df = _evidence(source, clause, rk)
             if df:
-                found.append((clause, ids, pseudo, lead_ids, df))
-    if not found:
+                found.append((clause, parts, lead_parts, df))
+    lists = [ids for _c, parts, _l, _df in found for ids, _tf in parts]
+    if not any(len(ids) for ids in lists):
         return _NOTHING_SCORED
-    docs = np.unique(np.concatenate([f[1] for f in found]))
+    docs, place = _union(lists, source.n_docs)
     n = len(docs)
     total = np.zeros(n)
     covered = np.zeros((q.n_words, n), dtype=bool)
     early = np.zeros((q.n_words, n), dtype=bool)
     word_idf = np.full(q.n_words, _idf(source.n_docs, 0, rk.idf_floor))
-    for clause, ids, tf, lead_ids, df in found:
+    for clause, parts, lead_parts, df in found:
         pseudo = np.zeros(n)
-        pseudo[np.searchsorted(docs, ids)] = tf
+        for ids, tf in parts:  # a term's postings name each document once: no collisions
+            pseudo[place(ids)] += tf
         if clause.needs_others:
             pseudo = np.where(covered.sum(axis=0) < clause.needs_others, 0.0, pseudo)
         idf = _idf(source.n_docs, df, rk.idf_floor)
         total += clause.weight * idf * pseudo * (rk.k1 + 1) / (pseudo + rk.k1)
         hit = pseudo > 0
         lead = np.zeros(n, dtype=bool)
-        if len(lead_ids):
-            at = np.searchsorted(docs, lead_ids).clip(max=n - 1)
-            lead[at[docs[at] == lead_ids]] = True
+        for ids in lead_parts:
+            lead[place(ids, only_known=True)] = True
         for i in clause.covers:
             covered[i] |= hit
             early[i] |= lead
@@ -210,35 +214,51 @@ def score(source, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
     return docs[keep], total[keep] * share ** rk.coord * (1 + rk.lead * lead_share ** 2)
 
 
-def _pseudo_tf(source, clause: Clause, rk: Ranking):
-    """BM25F's combined term frequency of one clause in the documents that have it (each
-    field's frequency normalized by its length and weighted, then summed): their numbers,
-    the frequencies, the documents that have it in their lead, and the largest document
-    frequency of its terms."""
-    parts_ids, parts_tf, lead_ids = [], [], _NOTHING[0]
+def _union(lists: list[np.ndarray], size: int):
+    """The sorted union of ``lists`` of doc numbers below ``size``, and a function giving
+    the positions in it of doc numbers (with ``only_known``: of those in it, others
+    dropped)."""
+    mask = np.zeros(size, dtype=bool)
+    for ids in lists:
+        mask[ids] = True
+    docs = np.flatnonzero(mask)
+    position = np.empty(size, dtype=np.int64)
+    position[docs] = np.arange(len(docs))
+
+    def place(ids, only_known=False):
+        if only_known:
+            ids = ids[mask[ids]]
+        return position[ids]
+
+    return docs, place
+
+
+def _evidence(source, clause: Clause, rk: Ranking):
+    """The evidence for one clause: per term found, its documents and BM25F's weighted,
+    length-normalized frequency there (summed over a clause's terms, that is its combined
+    frequency); the document lists of its lead terms; the largest document frequency of its
+    terms (over the whole index)."""
+    parts, lead_parts = [], []
     df = 0
     for alt in clause.alts:
         if not alt.weight:
             continue
         for term in alt.terms():
+            if alt.field != LEAD_FIELD:
+                # Over the whole index, also when scoring one segment that lacks the term: a
+                # word's idf must not depend on how the index happens to be split.
+                df = max(df, source.doc_frequency(alt.field, term))
             ids, tf = source.postings(alt.field, term)
             if not len(ids):
                 continue
             if alt.field == LEAD_FIELD:
-                lead_ids = np.union1d(lead_ids, ids)
+                lead_parts.append(ids)
                 continue
-            df = max(df, source.doc_frequency(alt.field, term))
             lengths = source.lengths(alt.field)[ids]
             avg = source.average_length(alt.field)
             b = rk.field_b(alt.field)
-            parts_ids.append(ids)
-            parts_tf.append(alt.weight * tf / (1.0 - b + b * lengths / avg))
-    if not parts_ids:
-        return _NOTHING[0], _NOTHING[1], lead_ids, 0
-    if len(parts_ids) == 1:
-        return parts_ids[0], parts_tf[0], lead_ids, df
-    ids, where = np.unique(np.concatenate(parts_ids), return_inverse=True)
-    return ids, np.bincount(where, weights=np.concatenate(parts_tf)), lead_ids, df
+            parts.append((ids, alt.weight * tf / (1.0 - b + b * lengths / avg)))
+    return parts, lead_parts, df
 
 
 # Postings and field lengths, read in bulk (numpy) rather than one posting at a time.

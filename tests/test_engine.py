@@ -96,6 +96,45 @@ def test_phrases_need_the_words_side_by_side(tmp_path):
     assert [h["id"] for h in three["results"]] == ["p1", "p5"]  # once each: shorter first
 
 
+def test_three_word_phrases_check_positions_when_both_pairs_occur_apart(tmp_path):
+    docs = [
+        {"id": "q1", "title": "", "body": "وزیر اعظم آئے اور اعظم نے کہا"},  # pairs, apart
+        {"id": "q2", "title": "", "body": "آج وزیر اعظم نے کہا"},
+        {"id": "q3", "title": "", "body": "اعظم نے کہا کہ وزیر اعظم آئیں"},  # pairs, apart
+    ]
+    build_index(tmp_path, docs)
+    found = Searcher(tmp_path, cache_size=0).search('"وزیر اعظم نے"')
+    assert [h["id"] for h in found["results"]] == ["q2"] and found["total"] == 1
+
+
+def test_positions_are_read_block_by_block_as_whoosh_reads_them(tmp_path):
+    """The engine's block-skipping position reader gives, for any set of documents, what
+    Whoosh's own matcher gives posting by posting (lists spanning many blocks)."""
+    import numpy as np
+
+    from search.engine import _positions, _positions_slowly
+
+    docs = [{"id": f"d{i:03d}", "title": "",
+             "body": " ".join(["کا"] * (1 + i % 4) + ["شہر"] * (i % 3 == 0) + ["کا", "دن"])}
+            for i in range(700)]
+    build_index(tmp_path, docs)
+    searcher, _ = Searcher(tmp_path, cache_size=0)._state()
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        size = reader.doc_count_all()
+        blocks, m = 1, reader.postings("body", "کا")  # a block matcher, several blocks
+        while not m._lastblock:
+            m._next_block()
+            blocks += 1
+        assert blocks >= 2
+        for term in ("کا", "شہر", "دن"):
+            for wanted in (np.arange(0, size, 7), np.array([5, 6, 128, 129, size - 1]),
+                           np.arange(size)):
+                fast = _positions(reader.postings("body", term), wanted)
+                slow = _positions_slowly(reader.postings("body", term), wanted)
+                assert fast == slow and fast, (term, wanted[:5])
+
+
 def test_result_cache_answers_again_and_forgets_old_generations(tmp_path):
     build_index(tmp_path, [{"id": "a", "title": "لاہور", "body": "لاہور میں بارش"}])
     searcher = Searcher(tmp_path, cache_size=8)
@@ -186,7 +225,7 @@ def test_frequent_lists_hold_the_index_postings_and_updates_leave_old_ones(
     reader = searcher.reader()
     for field, terms in lists.table.items():
         for term in terms:
-            ids, tf = lists.get(field, term, 0, reader.doc_count_all())
+            ids, tf = lists.whole(field, term)
             want_ids, want_tf = _postings(reader, field, term)
             assert ids.tolist() == want_ids.tolist() and np.allclose(tf, want_tf)
     before = (first / frequent.IDS).read_bytes()
