@@ -19,6 +19,8 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
+from search.codec import PICKLE_PROTOCOL
+
 _TERMINFO = W3TermInfo._struct
 _FLUSH_BYTES = 1 << 22  # postings file writes are gathered up to this size
 assert sys.byteorder == "little", "packed blocks are written from native little-endian arrays"
@@ -79,7 +81,7 @@ class Field:
         self.flush()
 
     def inlined(self, s: int, e: int) -> bytes:
-        """What ``InliningPostingsWriter.finish_postings`` + ``W3TermInfo.to_bytes`` make."""
+        """What ``InliningPostingsWriter.finish_postings`` + ``TalashTermInfo.to_bytes`` make."""
         ids, floats = self.docs[s:e], self.floats[s:e]
         lengths = [n for n in self.lengths[s:e] if n]
         values = [v for v in self.values[s:e] if v]
@@ -91,7 +93,7 @@ class Field:
                               length_to_byte(min(lengths)) if lengths else 0,
                               length_to_byte(max(lengths)) if lengths else 0,
                               max(0, max(self.weights[s:e])), ids[0], ids[-1])
-        return head + dumps((tuple(ids), tuple(floats), tuple(values)), 2)
+        return head + dumps((tuple(ids), tuple(floats), tuple(values)), PICKLE_PROTOCOL)
 
     def blocks(self, s: int, e: int) -> bytes:
         """Write the blocks of one term's postings; its term info (``W3TermInfo.to_bytes``)."""
@@ -128,14 +130,14 @@ class Field:
         else:
             mini_values = b"".join(values)
         mini_ids = self.docs[s].to_bytes(4, "little") + self.deltas[4 * s + 4:4 * e]
-        data = zlib.compress(dumps((mini_ids, mini_weights, mini_values), 2),
+        data = zlib.compress(dumps((mini_ids, mini_weights, mini_values), PICKLE_PROTOCOL),
                              self.compression)
         lengths = [n for n in self.lengths[s:e] if n]
         minlength = min(lengths) if lengths else None
         maxlength = max(lengths) if lengths else 0
         maxweight = max(0, max(self.weights[s:e]))
         info = dumps((e - s, self.docs[e - 1], maxweight, self.compression,
-                      length_to_byte(minlength), length_to_byte(maxlength)), 2)
+                      length_to_byte(minlength), length_to_byte(maxlength)), PICKLE_PROTOCOL)
         size = len(info) + len(data)
         self.put(pack_int(-size if last else size))
         self.put(info)
