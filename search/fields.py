@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 
-from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
+from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, term_list, terms
 
 
 class TalashText(TEXT):
@@ -33,9 +33,14 @@ class TalashText(TEXT):
             raise ValueError(f"{value!r} is not text")
         rule = self.analyzer.rule
         if self.format.supports("positions"):
+            toks = cached_tokens(value)
             positions = defaultdict(list)
-            for term, pos, _start, _end in terms(rule, cached_tokens(value)):
-                positions[term].append(pos)
+            if rule == "strict":  # one term a token
+                for term, tok in zip(term_list(rule, toks), toks, strict=True):
+                    positions[term].append(tok.pos)
+            else:
+                for term, pos, _start, _end in terms(rule, toks):
+                    positions[term].append(pos)
             encode = self.format.encode
             return (list(positions), [len(p) for p in positions.values()],
                     [encode(p) for p in positions.values()])
@@ -44,5 +49,5 @@ class TalashText(TEXT):
         # its own cached tokens, rather than from a renumbered copy of them all.
         counts = Counter()
         for part in value.split(PART_SEPARATOR):
-            counts.update([t[0] for t in terms(rule, cached_tokens(part))])
+            counts.update(term_list(rule, cached_tokens(part)))
         return list(counts), list(counts.values()), None
