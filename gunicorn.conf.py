@@ -74,21 +74,13 @@ def post_worker_init(worker):
 
 
 def _warm(worker):
-    """Read the index's arrays and tables (term sets, spelling) in the background as the
-    worker starts, so the first requests need not (a start-up hook that took longer than
-    ``timeout`` would get the worker killed)."""
-    import threading
+    """Read the index's tables (term sets, spelling, segment arrays, stored texts) in the
+    background as the worker starts, so the first requests need not (a start-up hook that took
+    longer than ``timeout`` would get the worker killed). ``/healthz`` says ``"warm": true``
+    once done (web/warming.py)."""
+    from web import warming
 
-    from web.views import get_searcher
-
-    def warm():
-        try:
-            with worker.wsgi.app_context():
-                get_searcher().warm()
-        except Exception as exc:  # noqa: BLE001 - optional: requests answer 503 and say why
-            worker.log.warning("talash: index not warmed: %s", exc)
-
-    threading.Thread(target=warm, name="talash-warm", daemon=True).start()
+    warming.start(worker.wsgi)
 
 
 def pre_request(worker, req):

@@ -28,8 +28,9 @@ from bench import datasets
 
 WRK_THREADS = 2
 WARMUP_SECONDS = 5
-WARMUP_MIN_ROUNDS = 4  # both workers warm in the background at once: ~20 s at 100,000 docs
-WARMUP_ROUNDS = 12
+WARMUP_ROUNDS = 2  # once /healthz says warm: fills the caches queries fill (postings, words)
+WARM_TIMEOUT = 300  # seconds for every worker to say it is warm
+WARM_STREAK = 20  # warm answers in a row (each on a new connection, so from any worker)
 HEALTHZ_SECONDS = 5
 MARK = "WRK_JSON "
 
@@ -132,6 +133,29 @@ class Gunicorn:
         self._wait_ready(timeout=60)
         return self
 
+    def wait_warm(self, timeout: float = WARM_TIMEOUT) -> float:
+        """Wait until /healthz says ``warm`` WARM_STREAK times in a row; returns the seconds
+        waited. Each probe is a new connection, which any worker may accept, so a streak means
+        every worker is warm (a cold one answers ``"warm": false`` and starts warming)."""
+        started = time.monotonic()
+        streak = 0
+        while streak < WARM_STREAK:
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"gunicorn's workers were not all warm after {timeout} s; "
+                                   f"see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=10) as resp:
+                    warm = json.load(resp).get("warm", True)
+            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+                warm = False
+            streak = streak + 1 if warm else 0
+            time.sleep(0.05 if warm else 0.5)
+        return time.monotonic() - started
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the master and its live workers so far."""
+        return sum(_cpu_seconds(pid) for pid in [self.proc.pid, *_children(self.proc.pid)])
+
     def _wait_ready(self, timeout: float):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -161,16 +185,26 @@ class Gunicorn:
 
 
 def warm_up(url: str, script: Path, connections: int):
-    """wrk on the warm-up queries until the server is warm: a fresh worker reads its index's
-    arrays and tables first (seconds on a large index), so rounds of WARMUP_SECONDS go on,
-    at least WARMUP_MIN_ROUNDS of them, until one is less than 15% faster than the one
-    before (at most WARMUP_ROUNDS)."""
-    last = 0.0
-    for n in range(WARMUP_ROUNDS):
-        rate = run_wrk(url, script, WARMUP_SECONDS, connections)["req_s"]
-        if n + 1 >= WARMUP_MIN_ROUNDS and last and rate < last * 1.15:
-            return
-        last = rate
+    """WARMUP_ROUNDS of wrk on the warm-up queries, once every worker has said it is warm
+    (``Gunicorn.wait_warm``): the caches that only queries fill are filled too."""
+    for _ in range(WARMUP_ROUNDS):
+        run_wrk(url, script, WARMUP_SECONDS, connections)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in found.split()]
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # a worker that has just exited (recycled): its time is lost
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict:
@@ -194,7 +228,10 @@ def measure(index_dir: Path, qs: dict, args, log) -> dict:
     """``args.repeat`` rounds, each on a freshly started server: a warm-up on queries of its
     own, then /search and /healthz under wrk. A fresh server per round and enough distinct
     queries (``qs["http"]``) keep a result cache from answering repeats of an earlier round."""
-    work = Path(index_dir).parent
+    # wrk scripts and server logs go to the git-ignored bench/work (or ``args.http_work``),
+    # never beside the index (a reused index may be read-only, or shared with other jobs).
+    work = Path(getattr(args, "http_work", None) or datasets.REPO_ROOT / "bench" / "work" / "http")
+    work.mkdir(parents=True, exist_ok=True)
     scripts = {"warmup": work / "warmup.lua", "search": work / "search.lua",
                "healthz": work / "healthz.lua"}
     kinds = qs.get("http") or qs["kinds"]
@@ -207,14 +244,23 @@ def measure(index_dir: Path, qs: dict, args, log) -> dict:
     scripts["healthz"].write_text(lua_script(["/healthz"]), "utf-8")
     env = Gunicorn(index_dir, work / "gunicorn.log").env
     result = {"config": serving_config(env), "connections": args.connections,
+              "warmup": f"once every worker's /healthz said warm, {WARMUP_ROUNDS} rounds of "
+                        f"{WARMUP_SECONDS} s on other queries",
               "seconds": args.http_seconds, "wrk": wrk_version(), "urls": len(paths),
               "search": [], "healthz": []}
     for r in range(args.repeat):
         with Gunicorn(index_dir, work / f"gunicorn-{r + 1}.log") as server:
+            waited = server.wait_warm()
             warm_up(server.url, scripts["warmup"], args.connections)
+            cpu = server.cpu_seconds()
             search = run_wrk(server.url, scripts["search"], args.http_seconds, args.connections)
-            log(f"http round {r + 1}/{args.repeat}: {search['req_s']:.1f} req/s, "
-                f"p99 {search['p99_ms']:.0f} ms, errors {search['errors']}")
+            search["cpu_ms_per_request"] = ((server.cpu_seconds() - cpu) * 1000
+                                            / max(search["requests"], 1))
+            search["warm_seconds"] = waited
+            log(f"http round {r + 1}/{args.repeat}: warm after {waited:.0f} s; "
+                f"{search['req_s']:.1f} req/s, p99 {search['p99_ms']:.0f} ms, "
+                f"{search['cpu_ms_per_request']:.1f} ms server CPU a request, "
+                f"errors {search['errors']}")
             result["search"].append(search)
             seconds = min(HEALTHZ_SECONDS, args.http_seconds)
             result["healthz"].append(run_wrk(server.url, scripts["healthz"], seconds,

@@ -197,6 +197,8 @@ def http_summary(http: dict, endpoint: str) -> dict:
     out = {k: statistics.median(r[k] for r in rounds) for k in keys}
     out["errors"] = sum(r["errors"] for r in rounds)
     out["requests"] = sum(r["requests"] for r in rounds)
+    cpu = [r["cpu_ms_per_request"] for r in rounds if "cpu_ms_per_request" in r]
+    out["cpu_ms"] = statistics.median(cpu) if cpu else float("nan")
     return out
 
 
@@ -214,21 +216,24 @@ def http_section(http: dict | None) -> list[str]:
     cfg = http["config"]
     lines = ["", "### HTTP: talash under gunicorn, loaded by wrk on 127.0.0.1", "",
              f"{http['wrk']}, {http['connections']} connections, {http['seconds']} s per round "
-             f"on a freshly started server (warmed up on other queries in 5 s rounds, at least 4, "
-             "until one is under 15% faster than the last), rotating "
+             "on a freshly started server (warmed up "
+             + http.get("warmup", "on other queries in 5 s rounds, at least 4, until one is "
+                                  "under 15% faster than the last") + "), rotating "
              f"through {http.get('urls', '?')} distinct `/search?q=…&per_page=10` URLs; "
              f"gunicorn {metadata.version('gunicorn')} with the project's "
              f"gunicorn.conf.py: {cfg['worker_class']}, {cfg['workers']} workers × "
              f"{cfg['threads']} threads. wrk shares the 2 cores with the server. `/healthz` "
-             "under the same load is the serving stack's ceiling." + repeats_note(http), "",
-             "| endpoint | req/s | p50 ms | p90 ms | p99 ms | max ms | requests, all rounds "
-             "| errors |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "under the same load is the serving stack's ceiling. Server CPU: user + system "
+             "time of gunicorn's processes during the round, per request (the machine's other "
+             "jobs disturb it less than the rates)." + repeats_note(http), "",
+             "| endpoint | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/request "
+             "| requests, all rounds | errors |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for endpoint in ("search", "healthz"):
         s = http_summary(http, endpoint)
         lines.append(f"| /{endpoint} | {fmt(s['req_s'])} | {fmt(s['p50_ms'])} | "
                      f"{fmt(s['p90_ms'])} | {fmt(s['p99_ms'])} | {fmt(s['max_ms'])} | "
-                     f"{s['requests']:,} | {s['errors']} |")
+                     f"{fmt(s['cpu_ms'])} | {s['requests']:,} | {s['errors']} |")
     return lines
 
 

@@ -11,30 +11,43 @@ from collections import Counter, defaultdict
 from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 
-from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
+from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, term_list, terms
 
 
 class TalashText(TEXT):
     """A TEXT field whose analyzer is a ``TalashAnalyzer``."""
 
     def index(self, value, **kwargs):
+        boost = self.format.field_boost
+        terms_, freqs, values = self.index_counts(value)
+        if values is None:
+            values = map(pack_uint, freqs)
+        for term, freq, encoded in zip(terms_, freqs, values, strict=True):
+            yield term.encode("utf-8"), freq, freq * boost, encoded
+
+    def index_counts(self, value) -> tuple[list[str], list[int], list[bytes] | None]:
+        """``(terms, frequencies, encoded values)`` of ``value``, each term once, in order of
+        first occurrence; the values are None for a field without positions (a frequency's
+        value is ``pack_uint(frequency)``). ``search.segments`` keeps these as they are."""
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
         rule = self.analyzer.rule
-        boost = self.format.field_boost
         if self.format.supports("positions"):
+            toks = cached_tokens(value)
             positions = defaultdict(list)
-            for term, pos, _start, _end in terms(rule, cached_tokens(value)):
-                positions[term].append(pos)
+            if rule == "strict":  # one term a token
+                for term, tok in zip(term_list(rule, toks), toks, strict=True):
+                    positions[term].append(tok.pos)
+            else:
+                for term, pos, _start, _end in terms(rule, toks):
+                    positions[term].append(pos)
             encode = self.format.encode
-            for term, poslist in positions.items():
-                yield term.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
-        else:
-            # Without positions only the counts matter, and the parts of a joined text (title
-            # and body) never pair across their separator: each part's terms are counted from
-            # its own cached tokens, rather than from a renumbered copy of them all.
-            counts = Counter()
-            for part in value.split(PART_SEPARATOR):
-                counts.update([t[0] for t in terms(rule, cached_tokens(part))])
-            for term, freq in counts.items():
-                yield term.encode("utf-8"), freq, freq * boost, pack_uint(freq)
+            return (list(positions), [len(p) for p in positions.values()],
+                    [encode(p) for p in positions.values()])
+        # Without positions only the counts matter, and the parts of a joined text (title
+        # and body) never pair across their separator: each part's terms are counted from
+        # its own cached tokens, rather than from a renumbered copy of them all.
+        counts = Counter()
+        for part in value.split(PART_SEPARATOR):
+            counts.update(term_list(rule, cached_tokens(part)))
+        return list(counts), list(counts.values()), None

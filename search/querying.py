@@ -19,7 +19,7 @@ from pathlib import Path
 
 from whoosh import query as Q
 
-from search import runon, textwords
+from search import runon, textwords, zerocopy
 from search.aliases import AliasTable, explain
 from search.aliases import load as load_aliases
 from search.analysis import crossscript, filters
@@ -233,6 +233,7 @@ class Searcher:
 
     def __init__(self, root: str | Path, aliases: AliasTable | None = None,
                  cache_size: int = RESULT_CACHE):
+        zerocopy.install()  # one Whoosh searcher per thread: opened in place, not copied
         self.root = Path(root)
         self.aliases = aliases if aliases is not None else load_aliases()
         self._local = threading.local()

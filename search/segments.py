@@ -4,53 +4,87 @@ Whoosh's ``SegmentWriter`` puts every posting in a pool as a tuple, sorts the wh
 commit, reads each posting's field length back from the lengths column it has just written,
 and feeds the postings one at a time through its postings writer. talash documents make ~800
 postings each, most of them of terms that occur once (joined pairs, cross-script keys), so
-that plumbing was half the cost of a build. ``FastSegmentWriter`` groups postings by field
-and term as they arrive, knows each document's field lengths when it adds the document, and
-hands each term's postings to the codec's postings writer a block at a time. The bytes are
-the codec's own, identical to what the stock path writes (``tests/test_segments.py``
-compares the files), so readers need nothing new.
+that plumbing was most of the cost of a build. ``FastSegmentWriter`` numbers each field's
+terms as they arrive and keeps the postings in flat arrays (term number, document, weight,
+value: ~30 bytes a posting instead of a tuple), knows each document's field lengths when it
+adds the document, and at commit sorts each field's postings with numpy and encodes every
+term's list in bulk (``search.postings``). The bytes are the codec's own, identical to what
+the stock path writes (``tests/test_segments.py`` compares the files), so readers need nothing
+new.
 
 It only makes new segments: no merging of existing ones (a fresh build has none), and no
 spelling or vector fields (talash's schema has none; the constructor checks).
 """
 
 from array import array
-from pickle import dumps
+from itertools import repeat
 
-from whoosh.codec.whoosh3 import W3TermInfo
-from whoosh.system import pack_ushort
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from search.codec import InliningPostingsWriter, TalashCodec
+from search.codec import TalashCodec
+from search.postings import write_field
 
-_TERMINFO = W3TermInfo._struct
-_INLINING = InliningPostingsWriter.finish_postings
-# Rough bytes of memory per distinct term and per posting held until the segment is written
-# (dict entry, list, the posting's number, weight and value), to bound a writer's memory.
-TERM_BYTES = 250
-POSTING_BYTES = 100
+# Rough bytes of memory held per distinct term (dict entry, list slot, the term itself) and
+# per posting (four array items, a value's bytes when it is not a shared one), to bound a
+# writer's memory (measured: bench figures in search/building.py).
+TERM_BYTES = 200
+POSTING_BYTES = 28
+
+
+class FieldPostings:
+    """One field's postings as they arrive: its terms numbered in order of arrival, and per
+    posting the term's number, the document, the weight and the encoded value."""
+
+    __slots__ = ("numbers", "terms", "tnums", "docs", "weights", "values", "value_bytes")
+
+    def __init__(self):
+        self.numbers: dict = {}  # term -> number
+        self.terms: list = []  # number -> term (str from talash fields, bytes from others)
+        self.tnums = array("I")
+        self.docs = array("I")
+        self.weights = array("d")
+        self.values: list[bytes] = []
+        self.value_bytes = 0  # held by values that are not shared objects
+
+    def add(self, docnum: int, terms: list, weights, values: list[bytes], shared: bool):
+        numbers = self.numbers
+        new = [t for t in terms if t not in numbers]
+        if new:
+            new = list(dict.fromkeys(new))
+            numbers.update(zip(new, range(len(self.terms), len(self.terms) + len(new)),
+                               strict=True))
+            self.terms.extend(new)
+        self.tnums.extend(map(numbers.__getitem__, terms))
+        self.docs.extend(repeat(docnum, len(terms)))
+        self.weights.extend(weights)
+        self.values.extend(values)
+        if not shared:
+            self.value_bytes += sum(map(len, values)) + 40 * len(values)
+
+    def memory(self) -> int:
+        return len(self.terms) * TERM_BYTES + len(self.docs) * POSTING_BYTES + self.value_bytes
 
 
 class FastSegmentWriter(SegmentWriter):
     """A ``SegmentWriter`` (use ``add_document``, then ``_finalize_segment`` or ``commit``)
-    that keeps postings grouped by term; ``memory()`` estimates what they hold."""
+    that keeps postings in flat arrays; ``memory()`` estimates what they hold."""
 
     def __init__(self, ix, codec=None, **kwargs):
         codec = codec or TalashCodec()
+        if not isinstance(codec, TalashCodec):
+            raise TypeError("FastSegmentWriter writes TalashCodec's postings only")
         super().__init__(ix, codec=codec, **kwargs)
         for name, field in self.schema.items():
             if field.separate_spelling() or field.vector:
                 raise ValueError(f"field {name!r}: spelling and vector fields need Whoosh's "
                                  "own SegmentWriter")
-        self._terms: dict[str, dict[bytes, list]] = {}  # field -> term -> [doc, weight, value…]
+        self._fields: dict[str, FieldPostings] = {}
         self._lengths: dict[str, dict[int, int]] = {}  # field -> doc -> length as stored
-        self._postings = 0
-        self._shared: dict = {}
 
     def memory(self) -> int:
-        return (sum(map(len, self._terms.values())) * TERM_BYTES
-                + self._postings * POSTING_BYTES)
+        return sum(p.memory() for p in self._fields.values())
 
     def add_document(self, **fields):
         self._check_state()
@@ -66,20 +100,19 @@ class FastSegmentWriter(SegmentWriter):
             if value is None:
                 continue
             field = schema[name]
-            items, length = (), 0
+            postings, length = None, 0
             if field.indexed:
                 boost = self._field_boost(fields, name, docboost)
-                # Whoosh multiplies every weight by the boost (1.0 too: ints become floats).
-                items = [(t, f, w * boost, v) for t, f, w, v in field.index(value)]
+                postings = _postings(field, value, boost)
                 if field.scorable:
-                    length = sum(item[1] for item in items)
-            analyzed.append((name, field, value, items, length))
+                    length = postings[4]
+            analyzed.append((name, field, value, postings, length))
         pdw = self.perdocwriter
         pdw.start_doc(docnum)
         try:
-            for name, field, value, items, length in analyzed:
-                if items:
-                    self._keep(name, docnum, items, length)
+            for name, field, value, postings, length in analyzed:
+                if postings and postings[0]:
+                    self._keep(name, docnum, postings, length)
                 custom = fields.get(f"_stored_{name}", value)
                 pdw.add_field(name, field, custom if field.stored else None, length)
                 column = field.column_type
@@ -92,98 +125,48 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
-    def _keep(self, name: str, docnum: int, items: list, length: int):
-        terms = self._terms.get(name)
-        if terms is None:
-            terms = self._terms[name] = {}
+    def _keep(self, name: str, docnum: int, postings: tuple, length: int):
+        kept = self._fields.get(name)
+        if kept is None:
+            kept = self._fields[name] = FieldPostings()
             self._lengths[name] = {}
         if length:
             # The length a reader sees is the one byte the lengths column holds.
             self._lengths[name][docnum] = byte_to_length(length_to_byte(length))
-        get = terms.get
-        shared = self._shared
-        fixed = self.schema[name].format.fixed_value_size()
-        for tbytes, _freq, weight, vbytes in items:
-            # Weights and fixed-size values (a frequency) repeat: one object each, not one
-            # per posting (floats and bytes are never equal to each other, so one dict).
-            weight = shared.setdefault(weight, weight)
-            if fixed:
-                vbytes = shared.setdefault(vbytes, vbytes)
-            postings = get(tbytes)
-            if postings is None:
-                terms[tbytes] = [docnum, weight, vbytes]
-            else:
-                postings += (docnum, weight, vbytes)
-        self._postings += len(items)
+        terms, weights, values, shared, _length = postings
+        kept.add(docnum, terms, weights, values, shared)
 
     def _flush_segment(self):
         self.perdocwriter.close()
         fw = self.fieldwriter
-        codec = self.codec
-        for name in sorted(self._terms):
+        for name in sorted(self._fields):
             field = self.schema[name]
             fw.start_field(name, field)
-            write = _TermWriter(fw, field.format, self._lengths[name], codec)
-            terms = self._terms[name]
-            for tbytes in sorted(terms):
-                write(tbytes, terms[tbytes])
+            write_field(fw, field.format, self._fields.pop(name), self._lengths[name],
+                        self.codec)  # popped: its memory goes as soon as it is written
             fw.finish_field()
-            del self._terms[name]  # free memory as soon as a field is written
         fw.close()
 
 
-class _TermWriter:
-    """Writes one field's terms through the codec's own postings writer, a block at a time:
-    its buffers are filled in bulk (ids, weights, values, length and weight stats) instead
-    of one ``add_posting`` call per posting, and its ``_write_block`` / ``finish_postings``
-    encode them, so the bytes are whatever the codec writes (inlined short lists included)."""
+_FREQUENCIES = [pack_uint(n) for n in range(256)]  # shared values of the common frequencies
 
-    def __init__(self, fw, fmt, lengths: dict[int, int], codec):
-        self.add = fw._tindex.add
-        self.prefix = pack_ushort(fw._fieldid)
-        self.pw = codec.postings_writer(fw._postfile)
-        self.format = fmt
-        self.lengths = lengths
-        self.blocklimit = codec._blocklimit
-        # Most terms have a short list that TalashCodec inlines: when the codec inlines as
-        # it does, their term info is packed here directly (the same bytes, a third the work).
-        self.inline_below = (min(codec._inlinelimit, codec._blocklimit)
-                             if type(self.pw).finish_postings is _INLINING else 0)
 
-    def __call__(self, tbytes: bytes, flat: list):
-        pw, limit = self.pw, self.blocklimit
-        ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
-        if len(ids) < self.inline_below:
-            self.add(self.prefix + tbytes, self._inlined(ids, weights, values))
-            return
-        pw.start_postings(self.format, W3TermInfo())
-        for at in range(0, len(ids), limit):
-            if at:
-                pw._write_block()  # a full block: Whoosh writes it when the next posting comes
-            self._fill(ids[at:at + limit], weights[at:at + limit], values[at:at + limit])
-        self.add(self.prefix + tbytes, pw.finish_postings().to_bytes())
-
-    def _fill(self, ids: list, weights: list, values: list):
-        pw = self.pw
-        pw._ids = array("I", ids)
-        pw._weights = array("f", weights)
-        pw._values = [v for v in values if v]  # Whoosh keeps no empty values
-        lengths = [n for n in map(self.lengths.get, ids) if n]
-        if lengths:
-            pw._minlength, pw._maxlength = min(lengths), max(lengths)
-        pw._maxweight = max(0, max(weights))
-
-    def _inlined(self, ids: list, weights: list, values: list) -> bytes:
-        """What ``InliningPostingsWriter.finish_postings`` + ``W3TermInfo.to_bytes`` make."""
-        floats = array("f", weights)
-        lengths = [n for n in map(self.lengths.get, ids) if n]
-        head = _TERMINFO.pack(True, sum(floats), len(ids),
-                              length_to_byte(min(lengths)) if lengths else 0,
-                              length_to_byte(max(lengths)) if lengths else 0,
-                              max(0, max(weights)), ids[0], ids[-1])
-        values = [v for v in values if v]
-        if len(values) > 1:
-            # Values are shared objects (``_keep``); pickle would write a repeated one as a
-            # back-reference, Whoosh's writer (one object per posting) writes each in full.
-            values = [bytes(bytearray(v)) for v in values]
-        return head + dumps((tuple(ids), tuple(floats), tuple(values)), 2)
+def _postings(field, value, boost: float) -> tuple:
+    """``(terms, weights, values, shared, length)`` of one field's value: what Whoosh's
+    writer would pool for it (weights multiplied by ``boost`` as Whoosh does, 1.0 too).
+    ``shared`` says the values are shared objects, which cost no memory per posting."""
+    counted = getattr(field, "index_counts", None)
+    if counted is not None:  # a talash field: terms as str, without a bytes copy each
+        terms, freqs, values = counted(value)
+        fb = field.format.field_boost
+        if fb == 1.0 and boost == 1.0:
+            weights = map(float, freqs)
+        else:
+            weights = [f * fb * boost for f in freqs]
+        shared = values is None
+        if shared:  # frequencies: a few distinct values, one object each
+            values = [_FREQUENCIES[f] if f < 256 else pack_uint(f) for f in freqs]
+        return terms, weights, values, shared, sum(freqs)
+    items = list(field.index(value))
+    return ([t for t, _f, _w, _v in items], [w * boost for _t, _f, w, _v in items],
+            [v for _t, _f, _w, v in items], False, sum(f for _t, f, _w, _v in items))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
@@ -18,11 +19,19 @@ from search.segments import FastSegmentWriter
 from tests.conftest import DATA, SAMPLE
 
 
+class WhooshTables(TalashCodec):
+    """TalashCodec with Whoosh's own term-table writer (the reference for search.termtable)."""
+
+    field_writer = W3Codec.field_writer
+
+
 def files_written(folder: Path, writer_class, docs) -> dict[str, str]:
     """Digest of each file of a one-segment index, by its name without the segment's (random)
-    name; compound=False keeps the files apart."""
+    name; compound=False keeps the files apart. Whoosh's own writer is the reference, down to
+    its term table."""
     ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = writer_class(ix, codec=TalashCodec(), compound=False)
+    codec = WhooshTables() if writer_class is SegmentWriter else TalashCodec()
+    writer = writer_class(ix, codec=codec, compound=False)
     for doc in docs:
         writer.add_document(**index_fields(doc))
     writer.commit()

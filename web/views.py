@@ -1,6 +1,7 @@
 """The search page (``/``), the JSON API (``/search``), ``/healthz`` and ``/openapi.json``."""
 
 import json
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, make_response, render_templat
 
 from search.errors import TalashError
 from search.querying import FILTER_FIELDS, Searcher
+from web import warming
 from web.errors import error_body
 from web.headers import cache_tag, cacheable, is_fresh, not_modified
 from web.params import search_args
@@ -20,16 +22,22 @@ RESULT_FIELDS = ("query", "total", "page", "per_page", "took_ms", "mode", "sugge
 HIT_FIELDS = ("id", "title", "url", "date", "site", "category", "lang", "score", "snippet")
 OPTIONAL_HIT_FIELDS = ("matched",)
 OPENAPI = Path(__file__).with_name("openapi.json")
+_opening = threading.Lock()
 
 
 def get_searcher() -> Searcher:
-    """One Searcher per process, opened lazily (gunicorn forks workers before requests)."""
+    """One Searcher per process, opened lazily (gunicorn forks workers before requests).
+    Opened under a lock: the warm-up thread and the first requests of a starting worker ask
+    at once, and a second Searcher would leave the warmed one unused."""
     searcher = current_app.extensions.get("talash.searcher")
     if searcher is None:
-        searcher = Searcher(current_app.config["INDEX_DIR"],
-                            aliases=current_app.extensions.get("talash.aliases"),
-                            cache_size=current_app.config["RESULT_CACHE"])
-        current_app.extensions["talash.searcher"] = searcher
+        with _opening:
+            searcher = current_app.extensions.get("talash.searcher")
+            if searcher is None:
+                searcher = Searcher(current_app.config["INDEX_DIR"],
+                                    aliases=current_app.extensions.get("talash.aliases"),
+                                    cache_size=current_app.config["RESULT_CACHE"])
+                current_app.extensions["talash.searcher"] = searcher
     return searcher
 
 
@@ -75,8 +83,12 @@ def page():
 def healthz():
     try:
         searcher = get_searcher()
-        body = {"status": "ok", "generation": searcher.generation,
-                "documents": searcher.doc_count()}
+        generation = searcher.generation
+        warm = warming.is_warm(current_app, generation)
+        if not warm:  # a starting worker, or a reindex since: warm it in the background
+            warming.start(current_app._get_current_object())
+        body = {"status": "ok", "generation": generation, "documents": searcher.doc_count(),
+                "warm": warm}
     except TalashError as exc:
         current_app.logger.error("health check failed: %s", exc)
         body = {"status": "unavailable", **error_body("index_unavailable", str(exc))}

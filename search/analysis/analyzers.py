@@ -105,6 +105,22 @@ def terms(field: str, toks: list[Tok], query: bool = False):
         raise ValueError(f"unknown field rule {field!r}; expected one of {FIELDS}")
 
 
+def term_list(field: str, toks: list[Tok]) -> list[str]:
+    """The terms ``terms(field, toks)`` yields, without positions and offsets (index mode):
+    what indexing a field without positions counts, made in a few list comprehensions."""
+    if field == "strict":
+        return [word_forms(t.text, t.script, t.arabic_heh)[0] for t in toks]
+    if field == "loose":
+        return [k for t in toks for k in word_forms(t.text, t.script, t.arabic_heh)[1]]
+    if field == "stem":
+        return [word_forms(t.text, "en", t.arabic_heh)[2] for t in toks if t.script == "en"]
+    if field == "join":
+        return [joined_pair(a.text, b.text) for a, b in _pairs(toks)]
+    if field == "xkey":
+        return crossscript.xkey_term_list(toks)
+    raise ValueError(f"unknown field rule {field!r}; expected one of {FIELDS}")
+
+
 def _pairs(toks: list[Tok]):
     """Adjacent Urdu tokens of one sentence (rule 16)."""
     prev = None

@@ -223,6 +223,16 @@ def xkey_terms(toks, query: bool = False):
                 yield term, a.pos, a.start, b.end
 
 
+def xkey_term_list(toks) -> list[str]:
+    """The terms of ``xkey_terms(toks)`` (index mode) without positions, as one list."""
+    out = [term for t in toks if t.kind in _KEYED_KINDS and t.script in KEY_PREFIX
+           for term in _word_terms(t.text, t.script, KEY_PREFIX[t.script])]
+    for script, prefix in KEY_PREFIX.items():
+        for a, b in _pairs(toks, script):
+            out += _pair_terms(a.text, b.text, script, prefix)
+    return out
+
+
 # Words and pairs repeat across documents: their prefixed keys are computed once each.
 @lru_cache(maxsize=1 << 18)
 def _word_terms(text: str, script: str, prefix: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ hashtag, url, or a part of one) and its sentence, so joined pairs never cross a 
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -169,7 +170,28 @@ def _script_of(text: str) -> str:
 
 
 def tokenize(text: str) -> list[Tok]:
-    """All tokens of ``text``, in order, with original-text offsets."""
+    """All tokens of ``text``, in order, with original-text offsets.
+
+    Text is tokenized a stretch without white space at a time, and each distinct stretch
+    only once per process (``_stretch``): words repeat, and nothing of the chain looks across
+    white space (normalization is per word, ICU breaks at every space, handles and URLs hold
+    none) except a sentence end at a line break, which is kept here, a mark or format
+    character just after a space (which ICU glues to the space) and unusual white space
+    (line separators, ideographic spaces), for which the whole text is tokenized in one go."""
+    if _GLUED_TO_SPACE.search(text):
+        return _tokenize_whole(text)
+    b = _Builder()
+    at = 0
+    for m in _STRETCH.finditer(text):
+        start = m.start()
+        if "\n" in text[at:start]:
+            b.end_sentence()
+        _replay(b, _stretch(m.group()), start)
+        at = m.end()
+    return b.toks
+
+
+def _tokenize_whole(text: str) -> list[Tok]:
     b = _Builder()
     last = 0
     for m in _SPECIAL.finditer(text):
@@ -178,3 +200,76 @@ def tokenize(text: str) -> list[Tok]:
         last = m.end()
     _plain(b, text, last, len(text))
     return b.toks
+
+
+_STRETCH = re.compile(r"\S+")
+# A combining mark or format character right after white space: ICU keeps it with the space
+# (word-break rule WB4; emoji modifiers and halfwidth sound marks are Extend too).
+
+
+def _class_of(categories: tuple[str, ...], extra: str) -> str:
+    codes = [c for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) in categories]
+    codes += map(ord, extra)
+    runs = []
+    for c in sorted(set(codes)):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "")
+                   for a, b in runs)
+
+
+# Also any white space but the plain kinds (tab to CR, space, no-break space): normalization
+# reads the others as part of the word before them (normalize_with_offsets).
+_EXTEND_TOO = "\uff9e\uff9f" + "".join(map(chr, range(0x1F3FB, 0x1F400)))
+_GLUED_TO_SPACE = re.compile(
+    r"\s[" + _class_of(("Mn", "Mc", "Me", "Cf"), _EXTEND_TOO) + r"]|[^\S\t-\r \xa0]")
+_END = None  # a sentence end, among a stretch's recorded tokens
+_STRETCHES: dict[str, tuple] = {}
+_STRETCHES_MAX = 400_000  # distinct stretches remembered (forgotten all at once past it)
+
+
+def _stretch(chunk: str) -> tuple:
+    """The tokens of one stretch as ``(text, start, end, script, kind, same_pos, heh)``
+    tuples (offsets within the stretch) and ``_END`` markers, remembered."""
+    found = _STRETCHES.get(chunk)
+    if found is None:
+        recorder = _Recorder()
+        last = 0
+        for m in _SPECIAL.finditer(chunk):
+            _plain(recorder, chunk, last, m.start())
+            _special(recorder, chunk, m)
+            last = m.end()
+        _plain(recorder, chunk, last, len(chunk))
+        found = tuple(recorder.events)
+        if len(_STRETCHES) >= _STRETCHES_MAX:
+            _STRETCHES.clear()
+        _STRETCHES[chunk] = found
+    return found
+
+
+class _Recorder:
+    """A ``_Builder`` stand-in that records what was added, to be replayed at any offset."""
+
+    def __init__(self):
+        self.events: list = []
+
+    def end_sentence(self):
+        self.events.append(_END)
+
+    def add(self, text, start, end, script, kind="word", same_pos=False, heh=False):
+        self.events.append((text, start, end, script, kind, same_pos, heh))
+
+
+def _replay(b: _Builder, events: tuple, offset: int):
+    toks = b.toks
+    for event in events:
+        if event is _END:
+            b.end_sentence()
+            continue
+        text, start, end, script, kind, same_pos, heh = event
+        if not same_pos:
+            b.pos += 1
+        toks.append(Tok(text, b.pos, start + offset, end + offset, script, kind, b.sentence,
+                        heh))

@@ -84,3 +84,33 @@ def test_schema_pickles_and_compares_equal():
     assert type(clone["date"]) is type(schema["date"])
     assert all(clone[n] == schema[n] for n in schema.names() if n != "date")
     assert [clone[f].analyzer for f in FIELDS[1:]] == [TalashAnalyzer(f) for f in FIELDS[1:]]
+
+
+SPACED = st.lists(st.sampled_from(
+    list("ابپتکگہھیے۔؟،") + ["\u0647", "\u064e", "\u0654", "\u200c", "\u200d", "\u0301",
+                            "\u00a0", " ", "\n", "\r", "\t", "\u2028", ".", "!", "A", "b",
+                            "#", "@", "_", "/", ":", "7", "۲", "www.", "https://", "x.com",
+                            "\U0001f600", "\U0001f3fb"]),
+    max_size=40).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(ANY_TEXT, URDUISH, SPACED))
+def test_tokens_by_stretch_are_the_tokens_of_the_whole_text(text):
+    """``tokenize`` remembers each stretch without white space; the tokens, positions,
+    offsets and sentences are those of tokenizing the text in one go."""
+    from search.analysis.tokenizers import _tokenize_whole
+
+    assert tokenize(text) == _tokenize_whole(text)
+    assert tokenize(text) == _tokenize_whole(text)  # the second time from remembered stretches
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, URDUISH, SPACED))
+def test_term_lists_are_the_terms_without_positions(text):
+    """Indexing counts ``term_list``; it holds what ``terms`` yields, in the same order."""
+    from search.analysis.analyzers import term_list, terms
+
+    toks = tokenize(text)
+    for field in FIELDS:
+        assert term_list(field, toks) == [t[0] for t in terms(field, toks)]

@@ -147,7 +147,8 @@ def test_http_load_against_gunicorn(tmp_path):
 
     build_index(tmp_path / "index", DOCS)
     qs = {"kinds": {"word1": ["بارش", "کرکٹ"], "phrase": ["میں بجلی"]}}
-    args = Namespace(seed=1, repeat=1, http_seconds=1, connections=2)
+    args = Namespace(seed=1, repeat=1, http_seconds=1, connections=2,
+                     http_work=tmp_path / "http")
     result = http_load.measure(tmp_path / "index", qs, args, log=lambda msg: None)
     assert result["config"]["worker_class"]
     for endpoint in ("search", "healthz"):
@@ -155,6 +156,11 @@ def test_http_load_against_gunicorn(tmp_path):
         assert run["requests"] > 0
         assert run["errors"] == 0
         assert run["p50_ms"] <= run["p99_ms"] <= run["max_ms"]
+    # measured once every worker said it was warm; the workers' CPU time was read
+    assert result["search"][0]["warm_seconds"] >= 0
+    assert result["search"][0]["cpu_ms_per_request"] > 0
+    assert (tmp_path / "http" / "search.lua").exists()
+    assert "Server CPU" in "\n".join(perf_report.http_section(result))
 
 
 @pytest.mark.parametrize(("filename", "func", "expected"), [

@@ -1,6 +1,8 @@
 """The JSON API: every field of the response, the one error shape, caching, CORS, health."""
 
 import re
+import threading
+import time
 
 import pytest
 
@@ -181,10 +183,47 @@ def test_cors_star_allows_any_origin(sample_index):
 def test_healthz_reports_generation_and_count(client, sample_index, sample_docs):
     response = client.get("/healthz")
     body = response.get_json()
-    assert list(body) == ["status", "generation", "documents"]
+    assert list(body) == ["status", "generation", "documents", "warm"]
     assert body["status"] == "ok" and body["documents"] == len(sample_docs)
     assert (sample_index / "CURRENT").read_text().strip() == body["generation"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_warms_the_worker_and_says_so(app):
+    """The first /healthz finds the worker cold (still 200: it can answer) and starts the
+    warm-up; a later one says it is done, with the same searcher the requests use."""
+    client = app.test_client()
+    first = client.get("/healthz")
+    assert first.status_code == 200 and first.get_json()["warm"] is False
+    for _ in range(200):
+        body = client.get("/healthz").get_json()
+        if body["warm"]:
+            break
+        time.sleep(0.05)
+    assert body["warm"] is True and body["status"] == "ok"
+    searcher = app.extensions["talash.searcher"]
+    assert searcher.engine().generation._spelling is not None  # read by the warm-up
+    assert client.get("/search?q=لاہور").status_code == 200
+    assert app.extensions["talash.searcher"] is searcher  # the warmed one serves
+
+
+def test_threads_starting_at_once_share_one_searcher(app):
+    """A starting worker's warm-up and first requests open the searcher together: one wins."""
+    from web.views import get_searcher
+
+    barrier, found = threading.Barrier(8), []
+
+    def open_one():
+        with app.app_context():
+            barrier.wait()
+            found.append(get_searcher())
+
+    threads = [threading.Thread(target=open_one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(found) == 8 and all(s is found[0] for s in found)
 
 
 def test_missing_index_is_503_with_the_fix(tmp_path):
