@@ -1,10 +1,12 @@
 """The arrays of one index generation, read once per process and shared by its threads.
 
-``search/engine.py`` evaluates queries over them: per document the facet values (as integer
-codes, from the postings of the ``site``, ``category``, ``lang`` and ``year`` terms) and the
-dates (from the ``date`` column); per segment the field lengths; the term sets of the word
-fields (absent inflections and variants need no lookup); a bounded cache of decoded postings;
-the frequent terms' lists (``search/frequent.py``); the did-you-mean table.
+``search/engine.py`` evaluates queries over them, in global document numbers (segment after
+segment): per document the facet values (as integer codes, from the postings of the ``site``,
+``category``, ``lang`` and ``year`` terms), the dates (from the ``date`` column) and the field
+lengths; the term sets of the word fields per segment (absent inflections and variants need
+no lookup); a bounded cache of decoded postings; the frequent terms' lists
+(``search/frequent.py``); the did-you-mean table. ``Whole`` is what scoring reads: any
+term's postings over all segments as one list.
 """
 
 import threading

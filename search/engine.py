@@ -8,11 +8,13 @@ instead:
 * each generation's arrays (``search/arrays.py``: facet codes and dates per document, field
   lengths, term sets, decoded and frequent posting lists) are read once per process and
   shared by every thread;
-* a query tree (``search.querying.build_query``) is evaluated node by node into the sorted
-  document numbers it matches and their scores (``MatchQuery`` by ``search.scoring.score``;
-  phrases through the joined-pair field first, positions only for the few candidates left);
-* filters are masks over those arrays, facets are ``bincount``s, the total is exact, and only
-  the page asked for is sorted (``argpartition``).
+* a query tree (``search.querying.build_query``) is evaluated node by node, over all
+  segments at once, into the sorted global document numbers it matches and their scores
+  (``MatchQuery`` by ``search.scoring.score``; phrases through the joined-pair field first,
+  positions only for the few candidates left);
+* filters are masks over those arrays, facets are ``bincount``s, and only the page asked for
+  is sorted (``argpartition``). The total is exact, but for a phrase with more than
+  ``VERIFY_AT_MOST`` candidates: those are counted unchecked.
 """
 
 from dataclasses import dataclass
