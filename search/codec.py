@@ -20,9 +20,12 @@ five times slower to write and to read (packed ids, frequencies and positions ar
 The codec is pickled into each segment: this module path is part of the index format.
 """
 
+import struct
 import zlib
 from array import array
-from pickle import dumps
+from io import BytesIO
+from pickle import dumps, loads
+from pickle import load as pickle_load
 
 import numpy as np
 from whoosh.codec.whoosh3 import (
@@ -32,9 +35,11 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
     W3TermInfo,
 )
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.termtable import BulkFieldWriter
+
+_INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
 
 INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 PICKLE_PROTOCOL = 3
@@ -111,6 +116,31 @@ class PackedPostingsWriter(InliningPostingsWriter):
 
 class PackedLeafMatcher(W3LeafMatcher):
     """Reads packed blocks, and Whoosh's own."""
+
+    def _goto(self, position):
+        # Whoosh reads a block's length and header through the file object (seek, read_int,
+        # pickle.load: several Python-level reads each, over a mapped segment); one
+        # positioned slice of the block does it, and its data is then taken from the slice.
+        postfile = self._postfile
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        length = _INT.unpack(postfile.get(position, _INT.size))[0]
+        if length < 0:
+            self._lastblock = True
+            length = -length
+        self._nextoffset = position + _INT.size + length
+        block = BytesIO(postfile.get(position + _INT.size, length))
+        info = pickle_load(block)
+        self._block = block
+        self._dataoffset = position + _INT.size + block.tell()
+        (self._blocklength, self._maxid, self._maxweight, self._compression, mnlen,
+         mxlen) = info
+        self._minlength = byte_to_length(mnlen)
+        self._maxlength = byte_to_length(mxlen)
+
+    def _read_data(self):
+        raw = self._block.read()
+        self._data = loads(zlib.decompress(raw) if self._compression else raw)
 
     def _read_ids(self):
         if self._data is None:
