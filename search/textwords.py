@@ -90,7 +90,8 @@ def words_of(raws: list[str]) -> list["Word"]:
         for k, w in enumerate(found):
             if w is None:
                 found[k] = _WORDS[raws[k]] = word(raws[k])
-        if len(_WORDS) > WORD_CACHE:  # forget the oldest quarter (first in, first out)
+        if len(_WORDS) > WORD_CACHE:  # forget the oldest quarter (first in, first out);
+            # list(islice(dict)) runs in C under the GIL: no thread changes it meanwhile
             for raw in list(itertools.islice(_WORDS, WORD_CACHE // 4)):
                 _WORDS.pop(raw, None)
     return found
