@@ -8,6 +8,8 @@ whose cached keys hold one, and only pairs whose first word's key can begin a qu
 
 import itertools
 from functools import lru_cache
+from itertools import compress
+from operator import attrgetter, not_
 
 from search.analysis import crossscript, filters
 from search.analysis.crossscript import Match
@@ -15,6 +17,7 @@ from search.textwords import Scan, key_heads
 
 _KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
 _PAIRED_KINDS = ("word", "part")
+_PROBE = attrgetter("probe")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -30,8 +33,9 @@ def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
     wanted = {("x", t) for t in terms}
     heads = {t[:n] for t in terms for n in range(1, len(t) + 1)}
     found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
-    for k in [k for k, w in enumerate(words.words)
-              if not (w.keys.isdisjoint(wanted) and w.key_heads.isdisjoint(heads))]:
+    probe = heads.union(terms)  # a word sharing no string with these has neither (Word.probe)
+    for k in compress(range(len(words.words)),
+                      map(not_, map(probe.isdisjoint, map(_PROBE, words.words)))):
         w = words.words[k]
         if not w.keys.isdisjoint(wanted):
             for i, t in enumerate(w.toks):

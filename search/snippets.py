@@ -16,8 +16,11 @@ is cut on word boundaries of the text as written, then HTML-escaped piece by pie
 import html
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Set
 from functools import lru_cache
+from itertools import compress
+from operator import attrgetter, not_
+from typing import NamedTuple
 
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
@@ -29,6 +32,7 @@ LEAD_WORDS = 4  # words of context kept before the first match
 MAX_TEXT_CHARS = 50_000  # longer texts are snippeted from their start
 _QUERY_KINDS = ("word", "handle", "tag", "url")
 _KEYS, _PAIRS, _PHRASES = 1, 2, 4  # what a document word can take part in
+_PROBE = attrgetter("probe")
 
 
 def _pair_keys(a: Tok, b: Tok, query: bool, cross: bool = True) -> tuple:
@@ -55,13 +59,13 @@ def _adjacent(a: Tok, b: Tok) -> bool:
     return b.pos == a.pos + 1 and a.sentence == b.sentence
 
 
-@dataclass
-class _Span:
-    """One stretch of the text as written: a word, or a handle/URL with its parts."""
+class _Span(NamedTuple):
+    """One stretch of the text as written: a word, or a handle/URL with its parts. (A tuple:
+    a snippet makes one for each of the few dozen spans around its window.)"""
 
     start: int
     end: int
-    words: frozenset = frozenset()  # the query words it matches
+    words: Set[int] = frozenset()  # the query words it matches
     number: int = 0  # its place among the text's spans
 
 
@@ -84,6 +88,9 @@ class Highlighter:
                     self.joined.setdefault(key, set()).update(covers)
         self.lookup = {key: self.wanted.get(key, set()) | self.joined.get(key, set())
                        for key in [*self.wanted, *self.joined]}
+        # A set, not the dict: ``isdisjoint`` then walks the smaller side (a word's few keys)
+        # instead of every key of the query, for each word of every hit.
+        self.lookup_keys = frozenset(self.lookup)
         # Beginnings of the query's words: a document pair can only spell one of them if its
         # first word (less its last letter, which joining may change) is one.
         self.heads = {term[:n] for kind, term in self.wanted if kind in "sl"
@@ -100,6 +107,11 @@ class Highlighter:
             if terms:
                 self.phrases.append((terms, n))
         self.first_terms = frozenset(terms[0] for terms, _ in self.phrases)
+        # Every string a document word must share with the query to match in any way (its
+        # keys' terms, the heads, the phrases' first words): most words share none, and one
+        # set test per word rules them out (``Word.probe``).
+        self.probe = frozenset(term for _, term in self.lookup_keys).union(
+            self.heads, self.x_heads, self.first_terms)
         self._flags: dict[str, int] = {}  # what each document word seen so far can match
 
     def _want(self, keys, words: set[int]):
@@ -109,12 +121,15 @@ class Highlighter:
     def found(self, words: Scan) -> dict[tuple[int, int], set[int]]:
         """The query words each token (word k, token i) of a scanned text matches; tokens
         that match nothing are left out."""
-        flags = list(map(self._flags.get, words.raws))
-        if None in flags:
-            for k, flag in enumerate(flags):
-                if flag is None:
-                    flags[k] = self._flags[words.raws[k]] = self._classify(words.words[k])
-        wanted = [k for k, flag in enumerate(flags) if flag]  # usually a handful
+        maybe = list(compress(range(len(words.words)),
+                              map(not_, map(self.probe.isdisjoint, map(_PROBE, words.words)))))
+        flags, known, raws = {}, self._flags, words.raws
+        for k in maybe:  # usually a handful
+            flag = known.get(raws[k])
+            if flag is None:
+                flag = known[raws[k]] = self._classify(words.words[k])
+            flags[k] = flag
+        wanted = [k for k in maybe if flags[k]]
         found: dict[tuple[int, int], set[int]] = {}
         lookup, none = self.lookup, frozenset()
         for k in wanted:
@@ -131,7 +146,7 @@ class Highlighter:
 
     def _classify(self, w) -> int:
         """Which kinds of match a word can take part in (a bit each)."""
-        flag = 0 if w.keys.isdisjoint(self.lookup) else _KEYS
+        flag = 0 if w.keys.isdisjoint(self.lookup_keys) else _KEYS
         if not (w.heads.isdisjoint(self.heads) and w.key_heads.isdisjoint(self.x_heads)):
             flag |= _PAIRS
         if self.phrases and not self.first_terms.isdisjoint(w.strict):
@@ -189,10 +204,10 @@ def _window_spans(words: Scan, by_span: dict, first: int, last: int):
     written together is cut, and the window's first and last span numbered in that list."""
     k0 = bisect_right(words.span_base, first) - 1
     k1 = bisect_right(words.span_base, last) - 1
-    spans, starts = [], words.starts_of(k0, k1)
+    spans, starts, none = [], words.starts_of(k0, k1), frozenset()
     for k in range(k0, k1 + 1):
         at, base = starts[k - k0], words.span_base[k]
-        spans += [_Span(at + s, at + e, frozenset(by_span.get(base + n, ())), base + n)
+        spans += [_Span(at + s, at + e, by_span.get(base + n, none), base + n)
                   for n, (s, e) in enumerate(words.words[k].spans)]
     offset = spans[0].number
     first, last = _glued(spans, first - offset, last - offset)

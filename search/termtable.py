@@ -43,6 +43,13 @@ class BulkHashWriter(OrderedHashWriter):
         if len(self._keys) >= _BATCH:
             self._write_batch()
 
+    def add_sorted(self, keys: list[bytes], values: list[bytes]):
+        """``add`` each key and value, in order."""
+        self._write_batch()
+        self._keys, self._values = keys, values
+        self._write_batch()
+        self._keys, self._values = [], []
+
     def _write_batch(self):
         keys, values = self._keys, self._values
         if not keys:

@@ -24,7 +24,7 @@ from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 WORD_CACHE = 1 << 16  # distinct words kept per process (4,392 news articles have 46,000)
 _WORD = re.compile(r"\S+")
 _SKIP = re.compile(r"\s*")
-_SPANS = attrgetter("spans")
+_N_SPANS = attrgetter("n_spans")
 _local = threading.local()
 _SCAN_CACHE = 4  # texts per thread: a hit's snippet and its explanation read the same body
 
@@ -69,14 +69,34 @@ class Word:
     last_pos: int  # the position after which the next word's first token comes
     lead_break: bool  # a sentence ends before the first token (anywhere, if it has none)
     tail_break: bool  # a sentence ends after the last token
+    n_spans: int  # len(spans)
     keys: frozenset = frozenset()  # every token's word_keys: a word without a wanted key
     # cannot match
     heads: frozenset = frozenset()  # every token less its last letter (snippets' pair check)
     key_heads: frozenset = frozenset()  # its tokens' cross-script keys less their last
     # symbol, with the script's prefix: the key of a pair it begins starts with one of them
+    probe: frozenset = frozenset()  # every string of the above (keys without their kind):
+    # a word sharing none with a query's strings (``Highlighter.probe``) cannot match it
 
 
-@lru_cache(maxsize=WORD_CACHE)
+_WORDS: dict[str, "Word"] = {}  # word() by raw word, oldest first: a dict lookup is a third
+# of an lru_cache hit, and a text maps every word through it
+
+
+def words_of(raws: list[str]) -> list["Word"]:
+    """``[word(r) for r in raws]``, through the process's word table."""
+    found = list(map(_WORDS.get, raws))
+    if None in found:
+        for k, w in enumerate(found):
+            if w is None:
+                found[k] = _WORDS[raws[k]] = word(raws[k])
+        if len(_WORDS) > WORD_CACHE:  # forget the oldest quarter (first in, first out);
+            # list(islice(dict)) runs in C under the GIL: no thread changes it meanwhile
+            for raw in list(itertools.islice(_WORDS, WORD_CACHE // 4)):
+                _WORDS.pop(raw, None)
+    return found
+
+
 def word(raw: str) -> Word:
     """``raw`` (no white space in it) tokenized as it is inside a text."""
     # A plain word on either side shows where sentences end, as end_sentence only counts
@@ -84,7 +104,7 @@ def word(raw: str) -> Word:
     toks = tokenize(f"x {raw} x")
     inner, closing = toks[1:-1], toks[-1]
     if not inner:
-        return Word((), (), (), (), (), 0, closing.sentence > 0, False)
+        return Word((), (), (), (), (), 0, closing.sentence > 0, False, 0)
     p0, s0 = inner[0].pos, inner[0].sentence
     rel = tuple(Tok(t.text, t.pos - p0, t.start - 2, t.end - 2, t.script, t.kind,
                     t.sentence - s0, t.arabic_heh) for t in inner)
@@ -98,14 +118,14 @@ def word(raw: str) -> Word:
         tok_span.append(len(spans) - 1)
     adjacent = tuple(i for i in range(1, len(rel)) if rel[i].pos == rel[i - 1].pos + 1
                      and rel[i].sentence == rel[i - 1].sentence)
-    return Word(rel, tuple(filters.strict(t.text, t.script) for t in rel),
-                tuple((s, e) for s, e in spans), tuple(tok_span), adjacent,
+    strict = tuple(filters.strict(t.text, t.script) for t in rel)
+    keys = frozenset(k for t in rel for k in word_keys(t.text, t.script, t.arabic_heh, False))
+    heads = frozenset(t.text[:-1] for t in rel)
+    x_heads = frozenset(h for t in rel for h in key_heads(t.text, t.script))
+    return Word(rel, strict, tuple((s, e) for s, e in spans), tuple(tok_span), adjacent,
                 max(t.pos for t in rel), inner[0].sentence > 0,
-                closing.sentence > inner[-1].sentence,
-                frozenset(k for t in rel for k in word_keys(t.text, t.script, t.arabic_heh,
-                                                               False)),
-                frozenset(t.text[:-1] for t in rel),
-                frozenset(h for t in rel for h in key_heads(t.text, t.script)))
+                closing.sentence > inner[-1].sentence, len(spans), keys, heads, x_heads,
+                frozenset(term for _, term in keys).union(heads, x_heads, strict))
 
 
 class Scan:
@@ -116,8 +136,8 @@ class Scan:
         self.text = text
         self.limit = len(text) if limit is None else min(limit, len(text))
         self.raws: list[str] = (text if self.limit == len(text) else text[:self.limit]).split()
-        self.words: list[Word] = list(map(word, self.raws))
-        self.span_base = [0, *accumulate(map(len, map(_SPANS, self.words)))]
+        self.words: list[Word] = words_of(self.raws)
+        self.span_base = [0, *accumulate(map(_N_SPANS, self.words))]
         self.n_spans = self.span_base[-1]
         self.lines = "\n" in text  # only then can white space end a sentence
         self._starts: list[int] | None = None

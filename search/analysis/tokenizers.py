@@ -181,14 +181,27 @@ def tokenize(text: str) -> list[Tok]:
     if _GLUED_TO_SPACE.search(text):
         return _tokenize_whole(text)
     b = _Builder()
+    toks = b.toks
     at = 0
+    lines = "\n" in text
+    remembered = _STRETCHES.get
     for m in _STRETCH.finditer(text):
         start = m.start()
-        if "\n" in text[at:start]:
+        if lines and text.find("\n", at, start) >= 0:
             b.end_sentence()
-        _replay(b, _stretch(m.group()), start)
         at = m.end()
-    return b.toks
+        events = remembered(m.group())
+        if events is None:
+            events = _stretch(m.group())
+        for event in events:  # the tokens of the stretch, moved to where it is
+            if event is _END:
+                b.end_sentence()
+                continue
+            text_, s, e, script, kind, same_pos, heh = event
+            if not same_pos:
+                b.pos += 1
+            toks.append(Tok(text_, b.pos, s + start, e + start, script, kind, b.sentence, heh))
+    return toks
 
 
 def _tokenize_whole(text: str) -> list[Tok]:
@@ -260,16 +273,3 @@ class _Recorder:
 
     def add(self, text, start, end, script, kind="word", same_pos=False, heh=False):
         self.events.append((text, start, end, script, kind, same_pos, heh))
-
-
-def _replay(b: _Builder, events: tuple, offset: int):
-    toks = b.toks
-    for event in events:
-        if event is _END:
-            b.end_sentence()
-            continue
-        text, start, end, script, kind, same_pos, heh = event
-        if not same_pos:
-            b.pos += 1
-        toks.append(Tok(text, b.pos, start + offset, end + offset, script, kind, b.sentence,
-                        heh))
