@@ -44,7 +44,8 @@ def length_bytes(lengths: np.ndarray) -> np.ndarray:
 
 
 class Field:
-    """One field's postings sorted by term, with per-posting numbers as arrays and lists."""
+    """One field's postings sorted by term, as arrays (no Python object per posting but the
+    values the writer already holds)."""
 
     def __init__(self, fw, fmt, post, lengths: dict[int, int], codec):
         self.fw = fw
@@ -59,17 +60,16 @@ class Field:
         counts = np.bincount(tnums, minlength=len(post.terms))
         firsts = np.cumsum(counts) - counts
         terms = post.terms
-        self.terms = sorted(range(len(terms)), key=terms.__getitem__)  # in the table's order
-        self.keys = [terms[n] for n in self.terms]
-        self.firsts, self.counts = firsts[self.terms], counts[self.terms]
+        numbers = sorted(range(len(terms)), key=terms.__getitem__)  # in the table's order
+        self.keys = [terms[n] for n in numbers]
+        self.firsts, self.counts = firsts[numbers], counts[numbers]
         self.docs = np.frombuffer(post.docs, dtype=np.uint32)[order]
         self.weights = np.frombuffer(post.weights, dtype=np.float64)[order]  # as given
         self.singles = self.weights.astype(np.float32)  # as the codec stores them
-        self.values = list(map(post.values.__getitem__, order.tolist()))
+        self.values = np.asarray(post.values, dtype=object)[order]
         by_doc = np.zeros(max(lengths, default=-1) + 2, dtype=np.int64)
         by_doc[list(lengths)] = list(lengths.values())
         self.lengths = by_doc[np.minimum(self.docs, len(by_doc) - 1)]  # 0: no length
-        self.lists = None  # the same numbers as lists, for long lists' blocks (block())
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.offset = fw._postfile.tell()
@@ -81,8 +81,10 @@ class Field:
         for at, info in zip(np.flatnonzero(short).tolist(),
                             self.inlined(self.firsts[short], counts[short]), strict=True):
             infos[at] = info
-        for at in np.flatnonzero(~short).tolist():
-            infos[at] = self.blocks(int(self.firsts[at]), int(counts[at]))
+        long_ = np.flatnonzero(~short)
+        for at, info in zip(long_.tolist(), self.blocks(self.firsts[long_], counts[long_]),
+                            strict=True):
+            infos[at] = info
         self.flush()
         prefix = self.prefix
         self.fw._tindex.add_sorted(
@@ -95,8 +97,7 @@ class Field:
         n = len(firsts)
         head = np.zeros(n, dtype=_HEAD)
         head["flags"], head["df"] = 1, counts
-        last = firsts + counts - 1
-        head["minid"], head["maxid"] = self.docs[firsts], self.docs[last]
+        head["minid"], head["maxid"] = self.docs[firsts], self.docs[firsts + counts - 1]
         total = np.zeros(n)
         top = np.full(n, -np.inf)
         shortest, longest = np.full(n, _BIG), np.zeros(n, dtype=np.int64)
@@ -114,9 +115,13 @@ class Field:
         head["maxlen"] = length_bytes(longest)
         heads = head.tobytes()
         size = _HEAD.itemsize
-        docs, floats, values = self.docs.tolist(), self.singles.tolist(), self.values
+        # Only these postings' numbers as Python objects, renumbered from 0.
+        at = _ranges(firsts, counts)
+        docs, floats = self.docs[at].tolist(), self.singles[at].tolist()
+        values = self.values[at].tolist()
         out = []
-        for i, (s, c) in enumerate(zip(firsts.tolist(), counts.tolist(), strict=True)):
+        s = 0
+        for i, c in enumerate(counts.tolist()):
             if c == 1:
                 value = values[s]
                 postings = ((docs[s],), (floats[s],), (value,) if value else ())
@@ -128,67 +133,66 @@ class Field:
                     vals = [bytes(bytearray(v)) for v in vals]
                 postings = (tuple(docs[s:s + c]), tuple(floats[s:s + c]), tuple(vals))
             out.append(heads[i * size:(i + 1) * size] + dumps(postings, PICKLE_PROTOCOL))
+            s += c
         return out
 
-    def blocks(self, s: int, count: int) -> bytes:
-        """Write the blocks of one term's postings; its term info (``W3TermInfo.to_bytes``)."""
-        start = self.offset
-        self.put(WHOOSH3_HEADER_MAGIC)
-        e = s + count
-        total, top, lo, hi = 0, 0, None, 0
-        for at in range(s, e, self.blocklimit):
-            end = min(at + self.blocklimit, e)
-            weight, maxweight, minlength, maxlength = self.block(at, end, end == e)
+    def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
+        """Write the blocks of long lists (``PackedPostingsWriter``); their term infos."""
+        limit = self.blocklimit
+        per_term = (counts + limit - 1) // limit
+        term_of = np.repeat(np.arange(len(firsts)), per_term)
+        index = np.arange(len(term_of)) - np.repeat(np.cumsum(per_term) - per_term, per_term)
+        starts = firsts[term_of] + index * limit
+        ends = np.minimum(starts + limit, (firsts + counts)[term_of])
+        stats = _BlockStats(self, starts, ends)
+        deltas = np.diff(self.docs, prepend=np.uint32(0)).astype("<u4").tobytes()
+        single_bytes = self.singles.astype("<f4").tobytes()
+        values, fixed, level = self.values, self.fixed, self.compression
+        out, blocks_left = [], 0
+        for b, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+            if not blocks_left:  # a term's first block
+                term_start, blocks_left = self.offset, int(per_term[term_of[b]])
+                self.put(WHOOSH3_HEADER_MAGIC)
+                total, top, lo, hi = 0, 0, None, 0
+            blocks_left -= 1
+            weight, maxweight, minlength, maxlength = stats.of(b)
+            if stats.same[b]:
+                mini_weights = None if stats.first[b] == 1.0 else stats.first[b]
+            else:
+                mini_weights = single_bytes[4 * s:4 * e]
+            vals = values[s:e]
+            if fixed is None or fixed < 0:
+                vals = [v for v in vals if v]
+                if len(set(map(id, vals))) < len(vals):
+                    vals = [bytes(bytearray(v)) for v in vals]
+                mini_values = tuple(vals)
+            elif fixed == 0:
+                mini_values = None
+            else:
+                mini_values = b"".join(vals)
+            # Delta-coded ids; a block's first is its own number.
+            mini_ids = stats.firstdoc[b].to_bytes(4, "little") + deltas[4 * s + 4:4 * e]
+            data = compress(dumps((mini_ids, mini_weights, mini_values), PICKLE_PROTOCOL),
+                            level)
+            info = dumps((e - s, stats.lastdoc[b], maxweight, level,
+                          stats.minbyte[b], stats.maxbyte[b]), PICKLE_PROTOCOL)
+            size = len(info) + len(data)
+            self.put(pack_int(-size if not blocks_left else size))
+            self.put(info)
+            self.put(data)
             total += weight
             top = max(top, maxweight)
             if minlength is not None:
                 lo = minlength if lo is None else min(lo, minlength)
             hi = max(hi, maxlength)
-        docs = self.lists[0]
-        head = _TERMINFO.pack(False, total, count, 0 if lo is None else length_to_byte(lo),
-                              length_to_byte(hi), top, docs[s], docs[e - 1])
-        return head + pack_long(start) + pack_int(self.offset - start)
-
-    def block(self, s: int, e: int, last: bool):
-        """Write one block as ``PackedPostingsWriter._write_block`` does; its statistics."""
-        lists = self.lists
-        if lists is None:  # made once per field, when its first long list comes
-            lists = self.lists = (self.docs.tolist(), self.singles.tolist(),
-                                  self.weights.tolist(), self.lengths.tolist(),
-                                  np.diff(self.docs, prepend=np.uint32(0)).astype("<u4")
-                                  .tobytes(), self.singles.astype("<f4").tobytes())
-        docs, singles, weights, all_lengths, deltas, single_bytes = lists
-        floats = singles[s:e]
-        first = floats[0]
-        if floats.count(first) == len(floats):
-            mini_weights = None if first == 1.0 else first
-        else:
-            mini_weights = single_bytes[4 * s:4 * e]
-        values = [v for v in self.values[s:e] if v]
-        if self.fixed is None or self.fixed < 0:
-            if len(set(map(id, values))) < len(values):
-                values = [bytes(bytearray(v)) for v in values]
-            mini_values = tuple(values)
-        elif self.fixed == 0:
-            mini_values = None
-        else:
-            mini_values = b"".join(values)
-        # Delta-coded ids; a block's first is its own number.
-        mini_ids = docs[s].to_bytes(4, "little") + deltas[4 * s + 4:4 * e]
-        data = compress(dumps((mini_ids, mini_weights, mini_values), PICKLE_PROTOCOL),
-                        self.compression)
-        lengths = [n for n in all_lengths[s:e] if n]
-        minlength = min(lengths) if lengths else None
-        maxlength = max(lengths) if lengths else 0
-        maxweight = max(0, max(weights[s:e]))
-        info = dumps((e - s, docs[e - 1], maxweight, self.compression,
-                      0 if minlength is None else length_to_byte(minlength),
-                      length_to_byte(maxlength)), PICKLE_PROTOCOL)
-        size = len(info) + len(data)
-        self.put(pack_int(-size if last else size))
-        self.put(info)
-        self.put(data)
-        return sum(floats), maxweight, minlength, maxlength
+            if not blocks_left:  # the term info of the term just written
+                t = term_of[b]
+                head = _TERMINFO.pack(False, total, int(counts[t]),
+                                      0 if lo is None else length_to_byte(lo),
+                                      length_to_byte(hi), top, int(self.docs[firsts[t]]),
+                                      stats.lastdoc[b])
+                out.append(head + pack_long(term_start) + pack_int(self.offset - term_start))
+        return out
 
     def put(self, data: bytes):
         self.pending.append(data)
@@ -201,3 +205,55 @@ class Field:
         self.fw._postfile.write(b"".join(self.pending))
         self.pending.clear()
         self.pending_size = 0
+
+
+class _BlockStats:
+    """Per block: weight sum and maximum, shortest and longest length (and their bytes),
+    first and last document, whether all weights are equal: all blocks at once."""
+
+    def __init__(self, field: Field, starts: np.ndarray, ends: np.ndarray):
+        n = len(starts)
+        # Reduced in postings order (the gaps between blocks then add up to one pass), and
+        # put back in the blocks' order.
+        by_start = np.argsort(starts, kind="stable")
+        back = np.empty(n, dtype=np.int64)
+        back[by_start] = np.arange(n)
+        bounds = np.empty(2 * n, dtype=np.int64)
+        bounds[0::2], bounds[1::2] = starts[by_start], ends[by_start]
+
+        def reduce(ufunc, values):  # over each block (a sentinel keeps an end in range)
+            padded = np.append(values, values[:1]) if len(values) else values
+            return ufunc.reduceat(padded, bounds)[0::2][back] if n else padded[:0]
+
+        singles = field.singles
+        self.first = singles[starts].tolist() if n else []
+        self.same = (reduce(np.minimum, singles) == reduce(np.maximum, singles)).tolist()
+        exact = bool(np.all(singles == np.floor(singles)))
+        # Whole numbers (frequencies) sum exactly in any order; others as Python's sum().
+        self.sums = (reduce(np.add, singles.astype(np.float64)).tolist() if exact else
+                     [sum(singles[s:e].tolist()) for s, e in zip(starts.tolist(),
+                                                                   ends.tolist(), strict=True)])
+        self.tops = reduce(np.maximum, field.weights).tolist()
+        lengths = field.lengths
+        shortest = reduce(np.minimum, np.where(lengths > 0, lengths, _BIG))
+        longest = reduce(np.maximum, lengths)
+        self.shortest = np.where(shortest == _BIG, -1, shortest).tolist()
+        self.longest = longest.tolist()
+        self.minbyte = np.where(shortest == _BIG, 0, length_bytes(shortest)).tolist()
+        self.maxbyte = length_bytes(longest).tolist()
+        self.firstdoc = field.docs[starts].tolist() if n else []
+        self.lastdoc = field.docs[ends - 1].tolist() if n else []
+
+    def of(self, b: int):
+        """``(weight sum, max weight, shortest length or None, longest length)``."""
+        top = self.tops[b]
+        shortest = self.shortest[b]
+        return (self.sums[b], top if top > 0 else 0, None if shortest < 0 else shortest,
+                self.longest[b])
+
+
+def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indices ``firsts[i] .. firsts[i] + counts[i] - 1`` of every i, in order."""
+    owner = np.repeat(np.arange(len(firsts)), counts)
+    return firsts[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts,
+                                                              counts)

@@ -25,24 +25,24 @@ class WhooshTables(TalashCodec):
     field_writer = W3Codec.field_writer
 
 
-def files_written(folder: Path, writer_class, docs) -> dict[str, str]:
+def files_written(folder: Path, writer_class, docs, boosts=None) -> dict[str, str]:
     """Digest of each file of a one-segment index, by its name without the segment's (random)
     name; compound=False keeps the files apart. Whoosh's own writer is the reference, down to
     its term table."""
     ix = whoosh_index.create_in(str(folder), build_schema())
     codec = WhooshTables() if writer_class is SegmentWriter else TalashCodec()
     writer = writer_class(ix, codec=codec, compound=False)
-    for doc in docs:
-        writer.add_document(**index_fields(doc))
+    for number, doc in enumerate(docs):
+        writer.add_document(**index_fields(doc), **(boosts(number) if boosts else {}))
     writer.commit()
     return {p.name.split(".", 1)[1]: hashlib.sha1(p.read_bytes()).hexdigest()
             for p in folder.iterdir()
             if p.is_file() and p.suffix != ".toc" and "LOCK" not in p.name}
 
 
-def same_files(tmp_path, docs):
-    stock = files_written(tmp_path / "stock", SegmentWriter, docs)
-    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs)
+def same_files(tmp_path, docs, boosts=None):
+    stock = files_written(tmp_path / "stock", SegmentWriter, docs, boosts)
+    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs, boosts)
     assert {"trm", "pst", "_body_len.col", "_stored.col"} <= stock.keys()
     assert fast == stock
 
@@ -61,6 +61,16 @@ def test_same_bytes_with_long_posting_lists(tmp_path):
                      date=datetime(2020, 1, 1) + timedelta(days=i % 40) if i % 5 else None)
             for i in range(300)]
     same_files(tmp_path, docs)
+
+
+def test_same_bytes_with_boosted_documents(tmp_path):
+    """Weights that are not whole numbers: sums, maxima and per-block weights as Whoosh's."""
+    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
+    words = "لاہور کراچی بارش Lahore rain".split()
+    docs = [Document(id=f"d{i}", title="خبر", body=" ".join(words[: 1 + i % len(words)]))
+            for i in range(300)]
+    same_files(tmp_path, docs, lambda i: {"_boost": 1 + (i % 7) / 10, "_title_boost": 0.3}
+               if i % 3 else {})
 
 
 @pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
