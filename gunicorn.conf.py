@@ -3,11 +3,14 @@
 Values come from the ``TALASH_*`` settings declared in ``web/config.py`` (see the README's
 configuration table). Why these defaults:
 
-- A search is CPU-bound Python (about 9 ms of CPU for a result page on a 4,400-article
-  index, mostly snippets), so processes, not threads, give parallelism: one worker per core. ``gthread`` with a
-  few threads per worker keeps keep-alive connections and slow clients from tying up a whole
-  process; with wrk on loopback it beat ``sync`` at the same worker count in every run, and
-  more workers than cores never helped (figures in the README, "Operations").
+- A search is CPU-bound Python (11-15 ms of server CPU per ``/search`` request on a
+  100,000-document index, half of it snippets and ``matched``), so processes, not threads,
+  give parallelism: one worker per core. ``gthread`` keeps keep-alive connections open (it
+  beat ``sync`` at the same worker count in every run; more workers than cores never helped).
+  Two threads, not four: threads of one process take turns on the GIL, and with four the
+  server spent 14-18 ms of CPU per request against 11.6-13 ms with one or two, with a longer
+  p99 (interleaved runs; figures in the README, "Operations"). The second thread keeps one
+  slow request from holding up the whole process.
 - No ``preload_app``: each worker imports the app itself, so ``kill -HUP <master>`` reloads new
   code gracefully (new workers start, old ones finish their requests and exit). A reindex needs
   no reload at all: each worker notices the new index generation on its next request.

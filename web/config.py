@@ -39,7 +39,8 @@ SETTINGS = (
             "gunicorn's listen address, e.g. `0.0.0.0:8000` or `unix:/run/talash.sock`; "
             "empty: `127.0.0.1:$PORT`."),
     Setting("WORKERS", 2, int, "gunicorn worker processes (one per core measured best)."),
-    Setting("THREADS", 4, int, "Threads per gunicorn worker."),
+    Setting("THREADS", 2, int,
+            "Threads per gunicorn worker (more cost CPU per search in contention, measured)."),
     Setting("TIMEOUT", 30, int, "Seconds before gunicorn restarts a worker stuck on a request."),
     Setting("ACCESS_LOG", "-", str, "Where gunicorn writes the access log (`-`: stdout)."),
     Setting("ERROR_LOG", "-", str, "Where gunicorn writes errors and app logs (`-`: stderr)."),
