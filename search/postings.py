@@ -126,12 +126,8 @@ class Field:
                 value = values[s]
                 postings = ((docs[s],), (floats[s],), (value,) if value else ())
             else:
-                vals = [v for v in values[s:s + c] if v]
-                if len(vals) > 1:
-                    # Shared value objects would pickle as back-references; Whoosh's writer
-                    # (one object per posting) writes each in full.
-                    vals = [bytes(bytearray(v)) for v in vals]
-                postings = (tuple(docs[s:s + c]), tuple(floats[s:s + c]), tuple(vals))
+                postings = (tuple(docs[s:s + c]), tuple(floats[s:s + c]),
+                            tuple(_distinct(values[s:s + c])))
             out.append(heads[i * size:(i + 1) * size] + dumps(postings, PICKLE_PROTOCOL))
             s += c
         return out
@@ -162,10 +158,7 @@ class Field:
                 mini_weights = single_bytes[4 * s:4 * e]
             vals = values[s:e]
             if fixed is None or fixed < 0:
-                vals = [v for v in vals if v]
-                if len(set(map(id, vals))) < len(vals):
-                    vals = [bytes(bytearray(v)) for v in vals]
-                mini_values = tuple(vals)
+                mini_values = tuple(_distinct(vals))
             elif fixed == 0:
                 mini_values = None
             else:
@@ -250,6 +243,21 @@ class _BlockStats:
         shortest = self.shortest[b]
         return (self.sums[b], top if top > 0 else 0, None if shortest < 0 else shortest,
                 self.longest[b])
+
+
+def _distinct(values) -> list[bytes]:
+    """The non-empty values, each a distinct object: a shared object met again would pickle
+    as a back-reference, and Whoosh's writer (one object per posting) writes each in full."""
+    seen: set[int] = set()
+    out = []
+    for v in values:
+        if v:
+            if id(v) in seen:
+                v = bytes(bytearray(v))
+            else:
+                seen.add(id(v))
+            out.append(v)
+    return out
 
 
 def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:

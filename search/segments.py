@@ -47,7 +47,7 @@ class FieldPostings:
         self.values: list[bytes] = []
         self.value_bytes = 0  # held by values that are not shared objects
 
-    def add(self, docnum: int, terms: list, weights, values: list[bytes], shared: bool):
+    def add(self, docnum: int, terms: list, weights, values: list[bytes], held: int):
         numbers = self.numbers
         new = [t for t in terms if t not in numbers]
         if new:
@@ -60,8 +60,7 @@ class FieldPostings:
         self.docs.extend(array("I", (docnum,)) * len(terms))
         self.weights.extend(weights if isinstance(weights, list) else list(weights))
         self.values.extend(values)
-        if not shared:
-            self.value_bytes += sum(map(len, values)) + 40 * len(values)
+        self.value_bytes += held
 
     def memory(self) -> int:
         return len(self.terms) * TERM_BYTES + len(self.docs) * POSTING_BYTES + self.value_bytes
@@ -133,8 +132,8 @@ class FastSegmentWriter(SegmentWriter):
         if length:
             # The length a reader sees is the one byte the lengths column holds.
             self._lengths[name][docnum] = byte_to_length(length_to_byte(length))
-        terms, weights, values, shared, _length = postings
-        kept.add(docnum, terms, weights, values, shared)
+        terms, weights, values, held, _length = postings
+        kept.add(docnum, terms, weights, values, held)
 
     def _flush_segment(self):
         self.perdocwriter.close()
@@ -152,9 +151,10 @@ _FREQUENCIES = [pack_uint(n) for n in range(256)]  # shared values of the common
 
 
 def _postings(field, value, boost: float) -> tuple:
-    """``(terms, weights, values, shared, length)`` of one field's value: what Whoosh's
+    """``(terms, weights, values, held, length)`` of one field's value: what Whoosh's
     writer would pool for it (weights multiplied by ``boost`` as Whoosh does, 1.0 too).
-    ``shared`` says the values are shared objects, which cost no memory per posting."""
+    ``held`` estimates the bytes of the values that are not shared objects (frequencies
+    and single positions are)."""
     counted = getattr(field, "index_counts", None)
     if counted is not None:  # a talash field: terms as str, without a bytes copy each
         terms, freqs, values = counted(value)
@@ -163,10 +163,13 @@ def _postings(field, value, boost: float) -> tuple:
             weights = freqs  # whole numbers: the weights array holds them as floats
         else:
             weights = [f * fb * boost for f in freqs]
-        shared = values is None
-        if shared:  # frequencies: a few distinct values, one object each
+        if values is None:  # frequencies: a few distinct values, one object each
             values = [_FREQUENCIES[f] if f < 256 else pack_uint(f) for f in freqs]
-        return terms, weights, values, shared, sum(freqs)
+            held = 0
+        else:
+            held = sum(len(v) + 40 for v, f in zip(values, freqs, strict=True) if f > 1)
+        return terms, weights, values, held, sum(freqs)
     items = list(field.index(value))
     return ([t for t, _f, _w, _v in items], [w * boost for _t, _f, w, _v in items],
-            [v for _t, _f, _w, v in items], False, sum(f for _t, f, _w, _v in items))
+            [v for _t, _f, _w, v in items], sum(len(v) + 40 for *_, v in items),
+            sum(f for _t, f, _w, _v in items))
