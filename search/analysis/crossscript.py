@@ -224,12 +224,23 @@ def xkey_terms(toks, query: bool = False):
 
 
 def xkey_term_list(toks) -> list[str]:
-    """The terms of ``xkey_terms(toks)`` (index mode) without positions, as one list."""
-    out = [term for t in toks if t.kind in _KEYED_KINDS and t.script in KEY_PREFIX
-           for term in _word_terms(t.text, t.script, KEY_PREFIX[t.script])]
-    for script, prefix in KEY_PREFIX.items():
-        for a, b in _pairs(toks, script):
-            out += _pair_terms(a.text, b.text, script, prefix)
+    """The terms of ``xkey_terms(toks)`` (index mode) without positions, as one list, in
+    the same order (words, then Urdu pairs, then Latin pairs), in one pass over ``toks``."""
+    out, pairs = [], {"ur": [], "en": []}
+    prev = None  # the last word of a pair's script (``_pairs``), None after any other token
+    for t in toks:
+        script = t.script
+        if script in KEY_PREFIX and t.kind in _KEYED_KINDS:
+            out += _word_terms(t.text, script, KEY_PREFIX[script])
+            if t.kind in ("word", "part"):
+                if (prev is not None and prev.script == script and prev.sentence == t.sentence
+                        and t.pos == prev.pos + 1):
+                    pairs[script] += _pair_terms(prev.text, t.text, script, KEY_PREFIX[script])
+                prev = t
+                continue
+        prev = None
+    for script in KEY_PREFIX:
+        out += pairs[script]
     return out
 
 
