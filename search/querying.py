@@ -213,13 +213,12 @@ def _exact(tok: Tok) -> Q.Query:
     return Q.Or([Q.Term("title", strict), Q.Term("body", strict)])
 
 
-def _unknown_word(searcher, parsed: ParsedQuery) -> bool:
+def _unknown_word(known, parsed: ParsedQuery) -> bool:
     """Whether a word of the query is in no title or body as written (it may be found only
-    through a looser field, or not at all)."""
+    through a looser field, or not at all); ``known`` is ``Engine.is_word``."""
     for tok in cached_tokens(" ".join([parsed.text, *parsed.phrases])):
         if tok.kind == "word" and tok.script in ("ur", "en") and not is_stopword(tok):
-            term = filters.strict(tok.text, tok.script)
-            if not any(searcher.doc_frequency(f, term) for f in ("title", "body")):
+            if not known(filters.strict(tok.text, tok.script)):
                 return True
     return False
 
@@ -332,7 +331,7 @@ class Searcher:
                           results=[self._hit(searcher.stored_fields(docnum), score, marker,
                                              parsed) for docnum, score in hits.page])
             if (hits.total < SUGGEST_BELOW or result["mode"] == "any"
-                    or _unknown_word(searcher, parsed)):
+                    or _unknown_word(known, parsed)):
                 result["suggestion"] = self._suggestion(searcher, engine, q, parsed, result)
         result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         self._results.put(generation, key, result)
