@@ -86,7 +86,7 @@ _WORDS: dict[str, "Word"] = {}  # word() by raw word, oldest first: a dict looku
 def words_of(raws: list[str]) -> list["Word"]:
     """``[word(r) for r in raws]``, through the process's word table."""
     found = list(map(_WORDS.get, raws))
-    if None in found:
+    if not all(found):  # not ``None in found``: that calls Word.__eq__ for every word
         for k, w in enumerate(found):
             if w is None:
                 found[k] = _WORDS[raws[k]] = word(raws[k])
