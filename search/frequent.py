@@ -16,6 +16,7 @@ through the page cache. A generation without the files (older talash) is searche
 
 import json
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ from search.scoring import _postings
 
 FIELDS = ("title", "body", "lead", "loose", "stem", "join")
 IDS, TF, TABLE = "frequent-ids.npy", "frequent-tf.npy", "frequent.json"
+# A W3 term info begins "!BfI...": flags, weight, then the document frequency.
+_DF, _DF_AT = struct.Struct("!I"), 5
 MIN_DF = 64  # never worth it below this many documents
 SHARE = 0.0007  # ...nor below this share of the documents (measured at 100,000)
 
@@ -48,8 +51,8 @@ def write(gen: Path):
                 continue
             counts: dict[bytes, int] = {}
             for sub, _offset in leaves:
-                for term, info in sub.reader().iter_field(field):
-                    counts[term] = counts.get(term, 0) + info.doc_frequency()
+                for term, df in _frequencies(sub.reader(), field):
+                    counts[term] = counts.get(term, 0) + df
             frequent = sorted(t for t, n in counts.items() if n >= threshold)
             table[field] = {}
             for term in frequent:
@@ -69,6 +72,23 @@ def write(gen: Path):
     tmp = gen / (TABLE + ".tmp")
     tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, gen / TABLE)
+
+
+def _frequencies(reader, field: str):
+    """(term, document frequency) of every term of ``field`` in one segment. Read straight
+    from the W3 term table's records (the frequency is a fixed field of each): Whoosh's
+    ``iter_field`` decodes every term info in full, unpickling the postings inlined in most
+    of them (most joined pairs occur once or twice), which took most of this module's time."""
+    tindex = getattr(getattr(reader, "_terms", None), "_tindex", None)
+    fieldmap = getattr(reader._terms, "_fieldmap", {}) if tindex is not None else {}
+    if field not in fieldmap:
+        yield from ((t, info.doc_frequency()) for t, info in reader.iter_field(field))
+        return
+    prefix = reader._terms._keycoder(field, b"")
+    for key, value in tindex.items_from(prefix):
+        if key[:2] != prefix:
+            return
+        yield key[2:], _DF.unpack_from(value, _DF_AT)[0]
 
 
 def _compact(tf: np.ndarray) -> np.ndarray:
