@@ -5,8 +5,12 @@ configuration table). Why these defaults:
 
 - A search is CPU-bound Python (11-15 ms of server CPU per ``/search`` request on a
   100,000-document index, half of it snippets and ``matched``), so processes, not threads,
-  give parallelism: one worker per core. ``gthread`` keeps keep-alive connections open (it
-  beat ``sync`` at the same worker count in every run; more workers than cores never helped).
+  give parallelism. ``gthread`` keeps keep-alive connections open (it beat ``sync`` at the
+  same worker count in every run), but a connection stays with the worker that accepted it,
+  and one worker may accept most of a client's connections: with one worker per core, wrk's 8
+  connections sometimes all went to one and left a core idle (rounds of ~100 req/s among
+  ~200 at 100,000 documents). Two workers per core even that out: 4 × 2 gave 172-200 req/s
+  in six of six rounds, 2 × 2 ~100 in three of six (README, "Operations").
   Two threads, not four: threads of one process take turns on the GIL, and with four the
   server spent 14-18 ms of CPU per request against 11.6-13 ms with one or two, with a longer
   p99 (interleaved runs; figures in the README, "Operations"). The second thread keeps one

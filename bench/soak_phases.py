@@ -1,7 +1,7 @@
 """The soak's long runs, one function per phase; each returns ``(ok, summary line)``.
 
-Every server is the project's gunicorn (``gunicorn.conf.py``, its defaults: 2 ``gthread``
-workers × 4 threads) on 127.0.0.1, and every client connects to 127.0.0.1 only.
+Every server is the project's gunicorn (``gunicorn.conf.py``, its defaults: 4 ``gthread``
+workers × 2 threads) on 127.0.0.1, and every client connects to 127.0.0.1 only.
 """
 
 import json

@@ -38,7 +38,8 @@ SETTINGS = (
     Setting("BIND", "", str,
             "gunicorn's listen address, e.g. `0.0.0.0:8000` or `unix:/run/talash.sock`; "
             "empty: `127.0.0.1:$PORT`."),
-    Setting("WORKERS", 2, int, "gunicorn worker processes (one per core measured best)."),
+    Setting("WORKERS", 4, int,
+            "gunicorn worker processes (two per core of the 2-core machine measured best)."),
     Setting("THREADS", 2, int,
             "Threads per gunicorn worker (more cost CPU per search in contention, measured)."),
     Setting("TIMEOUT", 30, int, "Seconds before gunicorn restarts a worker stuck on a request."),

@@ -95,7 +95,7 @@ def worker_pids(master: int) -> set[int]:
 
 
 def test_hup_reloads_workers_without_dropping_requests(sample_index, tmp_path):
-    proc, base = start_gunicorn(sample_index, tmp_path)
+    proc, base = start_gunicorn(sample_index, tmp_path, TALASH_WORKERS="2")
     try:
         old = worker_pids(proc.pid)
         assert len(old) == 2
