@@ -205,14 +205,19 @@ def tokenize(text: str) -> list[Tok]:
 
 
 def _tokenize_whole(text: str) -> list[Tok]:
-    b = _Builder()
+    return _scan(_Builder(), text).toks
+
+
+def _scan(b, text: str):
+    """Feed ``text`` to ``b`` (a ``_Builder`` or a ``_Recorder``): special tokens (URLs,
+    handles, numbers …) as they are, the plain text between them word by word."""
     last = 0
     for m in _SPECIAL.finditer(text):
         _plain(b, text, last, m.start())
         _special(b, text, m)
         last = m.end()
     _plain(b, text, last, len(text))
-    return b.toks
+    return b
 
 
 _STRETCH = re.compile(r"\S+")
@@ -248,14 +253,7 @@ def _stretch(chunk: str) -> tuple:
     tuples (offsets within the stretch) and ``_END`` markers, remembered."""
     found = _STRETCHES.get(chunk)
     if found is None:
-        recorder = _Recorder()
-        last = 0
-        for m in _SPECIAL.finditer(chunk):
-            _plain(recorder, chunk, last, m.start())
-            _special(recorder, chunk, m)
-            last = m.end()
-        _plain(recorder, chunk, last, len(chunk))
-        found = tuple(recorder.events)
+        found = tuple(_scan(_Recorder(), chunk).events)
         if len(_STRETCHES) >= _STRETCHES_MAX:
             _STRETCHES.clear()
         _STRETCHES[chunk] = found
