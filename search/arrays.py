@@ -21,7 +21,6 @@ from search.suggest import SpellTable
 
 FACETS = ("site", "category", "lang", "year")
 NO_DATE = np.iinfo(np.uint64).max  # the date column's value for a document without a date
-FREQUENCIES_KEPT = 200_000  # document frequencies remembered per generation
 POSTINGS_CACHE = 4_000_000  # postings (document numbers) kept decoded per process
 # Fields whose terms are held in a set per generation: a query probes them for many forms
 # that do not exist (inflections, loose variants), and a set answers in a fraction of a
@@ -51,7 +50,6 @@ class Generation:
         self._lock = threading.Lock()
         self._postings: OrderedDict = OrderedDict()
         self._cached = 0
-        self.frequencies: dict[tuple[str, str], int] = {}  # (field, term) → df, all segments
         self._known: dict[str, list[frozenset]] = {}
         self._spelling = None
         self._lengths: dict[str, np.ndarray] = {}
@@ -184,9 +182,10 @@ class Whole:
         """Every document's length in ``fieldname``, in global document numbers."""
         return self.generation.lengths(self.parts, fieldname)
 
-    def doc_frequency(self, fieldname: str, term: str) -> int:
-        """The live documents with ``term`` (a deleted document no longer counts)."""
-        return len(self.postings(fieldname, term)[0])
+    def doc_frequency(self, fieldname: str, term: str, found=None) -> int:
+        """The live documents with ``term`` (a deleted document no longer counts); ``found``:
+        its postings, when the caller has them already."""
+        return len((found if found is not None else self.postings(fieldname, term))[0])
 
     def average_length(self, fieldname: str) -> float:
         avg = self._avg.get(fieldname)

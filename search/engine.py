@@ -161,7 +161,7 @@ class Engine:
 
     def _term(self, src: Whole, node: Q.Term):
         ids, tf = src.postings(node.fieldname, node.text)
-        df = src.doc_frequency(node.fieldname, node.text) if len(ids) else 0
+        df = src.doc_frequency(node.fieldname, node.text, (ids, tf))
         return ids, self._bm25(src, node.fieldname, ids, tf, df)
 
     def _scored_phrase(self, node: Q.Phrase):

@@ -155,8 +155,9 @@ class ReaderSource:
     def lengths(self, fieldname: str) -> np.ndarray:
         return _lengths(self.reader, fieldname)
 
-    def doc_frequency(self, fieldname: str, term: str) -> int:
-        """The live documents with ``term``, in every segment (deleted ones left out)."""
+    def doc_frequency(self, fieldname: str, term: str, _found=None) -> int:
+        """The live documents with ``term``, in every segment (deleted ones left out; the
+        postings ``_found`` in this segment say nothing of the others)."""
         return sum(len(_postings(sub.reader(), fieldname, term)[0])
                    for sub, _offset in self.top.leaf_searchers())
 
@@ -244,11 +245,11 @@ def _evidence(source, clause: Clause, rk: Ranking):
         if not alt.weight:
             continue
         for term in alt.terms():
+            ids, tf = source.postings(alt.field, term)
             if alt.field != LEAD_FIELD:
                 # Over the whole index, also when scoring one segment that lacks the term: a
                 # word's idf must not depend on how the index happens to be split.
-                df = max(df, source.doc_frequency(alt.field, term))
-            ids, tf = source.postings(alt.field, term)
+                df = max(df, source.doc_frequency(alt.field, term, (ids, tf)))
             if not len(ids):
                 continue
             if alt.field == LEAD_FIELD:
