@@ -136,7 +136,7 @@ class Engine:
         if isinstance(node, Q.Every):
             return self.whole.every()
         if isinstance(node, Q.Term):
-            return _boosted(self._term(self.whole, node), node.boost)
+            return _boosted(self._term(node), node.boost)
         if isinstance(node, Q.Phrase):
             return self._scored_phrase(node)
         if isinstance(node, Q.And):
@@ -159,35 +159,35 @@ class Engine:
         raise TypeError(f"the engine does not evaluate {type(node).__name__} queries; "
                         "search.querying.build_query makes none")
 
-    def _term(self, src: Whole, node: Q.Term):
-        ids, tf = src.postings(node.fieldname, node.text)
-        df = src.doc_frequency(node.fieldname, node.text, (ids, tf))
-        return ids, self._bm25(src, node.fieldname, ids, tf, df)
+    def _term(self, node: Q.Term):
+        ids, tf = self.whole.postings(node.fieldname, node.text)
+        df = self.whole.doc_frequency(node.fieldname, node.text, (ids, tf))
+        return ids, self._bm25(node.fieldname, ids, tf, df)
 
     def _scored_phrase(self, node: Q.Phrase):
         """The documents with the phrase, scored by its document frequency. Candidates are
         checked position by position only when there are few; more are trusted (every
         adjacent pair of the phrase's words is in the document)."""
-        ids, counts = self._phrase(self.whole, node)
+        ids, counts = self._phrase(node)
         if counts is None:
             counts = (np.ones(len(ids)) if len(ids) > VERIFY_AT_MOST else
                       self._phrase_counts(node.fieldname, list(node.words), ids, node.slop))
         ids, counts = ids[counts > 0], counts[counts > 0]
-        scores = self._bm25(self.whole, node.fieldname, ids, counts, len(ids))
+        scores = self._bm25(node.fieldname, ids, counts, len(ids))
         return _boosted((ids, scores), node.boost)
 
-    def _bm25(self, src: Whole, fieldname: str, ids, tf, df: int, k1=1.2, b=0.75):
+    def _bm25(self, fieldname: str, ids, tf, df: int, k1=1.2, b=0.75):
         if not len(ids):
             return np.empty(0)
-        lengths = src.lengths(fieldname)[ids]
-        norm = tf / (1.0 - b + b * lengths / src.average_length(fieldname))
+        lengths = self.whole.lengths(fieldname)[ids]
+        norm = tf / (1.0 - b + b * lengths / self.whole.average_length(fieldname))
         return _idf(self.n_docs, df, 0.1) * norm * (k1 + 1) / (norm + k1)
 
-    def _phrase(self, src: Whole, node: Q.Phrase):
+    def _phrase(self, node: Q.Phrase):
         """The documents with the words side by side in the field, and how often (None:
         candidates whose positions are still to be checked). Adjacent Urdu words are first
         looked up as one joined-pair term, which leaves few candidates."""
-        words = list(node.words)
+        src, words = self.whole, list(node.words)
         if not words:
             return _EMPTY
         if len(words) == 1:
