@@ -42,6 +42,11 @@ class Engine:
     def close(self) -> None:  # noqa: B027 - optional hook
         pass
 
+    def size_with_text(self, docs: list[dict], workdir: Path) -> int | None:
+        """Bytes of an index that also stores title and body (what talash keeps for snippets
+        and display), where this engine's benchmark index does not; None if it already does."""
+        return None
+
 
 class SqliteFts5(Engine):
     """SQLite FTS5, ``unicode61 remove_diacritics 2``, ranked by ``bm25()``."""
@@ -133,20 +138,7 @@ class Tantivy(Engine):
     def build(self, docs, workdir):
         import tantivy
 
-        builder = tantivy.SchemaBuilder()
-        builder.add_text_field("id", stored=True, tokenizer_name="raw")
-        for field in FIELDS:
-            builder.add_text_field(field)  # tokenizer "default"
-        self.schema = builder.build()
-        self.index = tantivy.Index(self.schema, path=str(workdir))
-        writer = self.index.writer(heap_size=256_000_000)
-        for d in docs:
-            writer.add_document(
-                tantivy.Document(id=d["id"], title=d.get("title") or "", body=d.get("body") or "")
-            )
-        writer.commit()
-        writer.wait_merging_threads()
-        self.index.reload()
+        self.schema, self.index = _tantivy_index(docs, workdir, stored_text=False)
         self.searcher = self.index.searcher()
         # Tantivy's "default" tokenizer: simple tokenizer, remove tokens > 40 bytes, lowercase.
         self.analyzer = (
@@ -169,8 +161,35 @@ class Tantivy(Engine):
         hits = self.searcher.search(Query.boolean_query(clauses), limit=k, count=False).hits
         return [self.searcher.doc(addr)["id"][0] for _score, addr in hits]
 
+    def size_with_text(self, docs, workdir):
+        workdir.mkdir(parents=True, exist_ok=True)
+        _tantivy_index(docs, workdir, stored_text=True)
+        return sum(p.stat().st_size for p in workdir.rglob("*") if p.is_file())
+
     def version(self):
         return f"tantivy-py {metadata.version('tantivy')}"
+
+
+def _tantivy_index(docs, workdir: Path, stored_text: bool):
+    """A tantivy index of ``docs`` (id stored; title and body indexed with positions, and
+    stored too if ``stored_text``), committed and merged; its schema and the index."""
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for field in FIELDS:
+        builder.add_text_field(field, stored=stored_text)  # tokenizer "default"
+    schema = builder.build()
+    index = tantivy.Index(schema, path=str(workdir))
+    writer = index.writer(heap_size=256_000_000)
+    for d in docs:
+        writer.add_document(
+            tantivy.Document(id=d["id"], title=d.get("title") or "", body=d.get("body") or "")
+        )
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    return schema, index
 
 
 class Talash(Engine):

@@ -105,10 +105,16 @@ def child_build(engine: peers.Engine, corpus_path: str, workdir: str) -> dict:
     started, cpu = time.perf_counter(), cpu_seconds()
     engine.build(docs, Path(workdir))
     seconds = time.perf_counter() - started
-    return {"docs": len(docs), "seconds": seconds, "cpu_s": cpu_seconds() - cpu,
-            "size_bytes": dir_size(Path(workdir)),
-            "peak_rss_mb": peak_rss_mb(), "loaded_rss_mb": loaded, "version": engine.version(),
-            "notes": engine.notes}
+    build = {"docs": len(docs), "seconds": seconds, "cpu_s": cpu_seconds() - cpu,
+             "size_bytes": dir_size(Path(workdir)),
+             "peak_rss_mb": peak_rss_mb(), "loaded_rss_mb": loaded, "version": engine.version(),
+             "notes": engine.notes}
+    # Untimed: the same engine keeping the text as talash does, for a like-for-like size.
+    with_text = engine.size_with_text(docs, Path(f"{workdir}-text"))
+    if with_text is not None:
+        build["size_with_text_bytes"] = with_text
+        shutil.rmtree(f"{workdir}-text", ignore_errors=True)
+    return build
 
 
 def child_queries(engine: peers.Engine, order: list, warmup: list) -> dict:

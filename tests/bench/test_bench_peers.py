@@ -62,3 +62,24 @@ def test_fts5_match_escapes_quotes():
 def test_unknown_engine():
     with pytest.raises(ValueError, match="unknown engine"):
         peers.make("nope")
+
+
+def test_tantivy_size_with_text_stores_title_and_body(tmp_path):
+    import tantivy
+
+    eng = peers.make("tantivy")
+    (tmp_path / "ids").mkdir()
+    eng.build(DOCS, tmp_path / "ids")
+    size = sum(p.stat().st_size for p in (tmp_path / "ids").rglob("*") if p.is_file())
+    with_text = eng.size_with_text(DOCS, tmp_path / "text")
+    assert with_text > size
+    index = tantivy.Index.open(str(tmp_path / "text"))
+    searcher = index.searcher()
+    stored = [searcher.doc(addr).to_dict() for _score, addr in
+              searcher.search(index.parse_query("id:d2"), limit=1).hits]
+    assert stored == [{"id": ["d2"], "title": [DOCS[1]["title"]], "body": [DOCS[1]["body"]]}]
+    eng.close()
+
+
+def test_only_tantivy_needs_a_second_index_for_its_size(tmp_path):
+    assert peers.make("sqlite-fts5").size_with_text(DOCS, tmp_path) is None
