@@ -221,7 +221,7 @@ def test_frequent_lists_hold_the_index_postings_and_updates_leave_old_ones(
     first = live_generation(tmp_path)
     lists = frequent.Frequent.load(first)
     assert lists is not None and lists.table["body"]  # e.g. the commonest function words
-    assert lists.tf.dtype == np.uint16  # counts, two bytes each
+    assert lists.tf.dtype == np.uint8  # counts, one byte each
     searcher, _ = Searcher(tmp_path, cache_size=0)._state()
     reader = searcher.reader()
     assert hasattr(reader, "_terms")  # one segment: the raw-record path, not the fallback
@@ -250,3 +250,15 @@ def test_warm_reads_the_arrays_and_tables_before_any_search(sample_index):
     generation = searcher.engine().generation
     assert set(generation._known) == set(KNOWN_TERMS)
     assert generation._spelling is not None and generation._spelling.freq
+
+
+def test_frequent_counts_take_the_smallest_exact_type():
+    import numpy as np
+
+    from search.frequent import _compact
+
+    assert _compact(np.array([1.0, 255.0], np.float32)).dtype == np.uint8
+    assert _compact(np.array([1.0, 256.0], np.float32)).tolist() == [1, 256]
+    assert _compact(np.array([1.0, 256.0], np.float32)).dtype == np.uint16
+    assert _compact(np.array([1.0, 70000.0], np.float32)).dtype == np.float32
+    assert _compact(np.array([1.0, 0.5], np.float32)).tolist() == [1.0, 0.5]
