@@ -42,18 +42,16 @@ _POLL_SECONDS = 0.2
 
 
 def default_procs(documents: int) -> int:
-    """Worker processes for a build of ``documents``: one per idle core (up to
-    ``MAX_PROCS``), fewer for a small build. On a machine whose cores are busy with other
-    work a second worker only competes for them (measured: ~20% more CPU, no faster)."""
+    """Worker processes for a build of ``documents``: one per core this process may run on
+    (up to ``MAX_PROCS``), fewer for a small build. The load average is not consulted: it
+    counts the work a caller has just finished (a benchmark's previous step, say) as if it
+    were still running, which made builds run on one core of an idle machine; on a busy one
+    the workers share the cores with the other jobs (measured: ~20% more CPU, no slower)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 1
-    try:
-        idle = cores - int(os.getloadavg()[0])
-    except OSError:
-        idle = cores
-    return max(1, min(idle, MAX_PROCS, documents // MIN_DOCS_PER_PROC))
+    return max(1, min(cores, MAX_PROCS, documents // MIN_DOCS_PER_PROC))
 
 
 def write_index(gen: Path, docs: list, procs: int | None = None, progress=None) -> int:

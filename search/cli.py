@@ -48,7 +48,7 @@ def main():
 @click.option("--keep", type=click.IntRange(min=1), default=2, show_default=True,
               help="Generations to keep on disk, the live one included.")
 @click.option("--procs", type=click.IntRange(min=1), default=None,
-              help="Processes that analyze and write a rebuild (default: one per idle "
+              help="Processes that analyze and write a rebuild (default: one per "
               "core, up to 4, fewer for a small corpus). An --update runs in one.")
 def reindex(sources, index_dir, strict, update, prune, keep, procs):
     """Build a fresh index from SOURCES, or bring it up to date with --update.

@@ -89,7 +89,7 @@ def build_index(root: Path, docs: Iterable, progress: Progress = None,
     """Build a new generation from ``docs`` (Documents, Rejected, or plain dicts) and make it
     live, keeping the newest ``keep`` generations. Rejected records are collected in the
     summary and passed to ``on_reject``. Any exception leaves the live generation as it was.
-    ``procs`` worker processes analyze and write (None: one per idle core, fewer for few docs)."""
+    ``procs`` worker processes analyze and write (None: one per core, fewer for few docs)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     summary = BuildSummary()

@@ -10,7 +10,7 @@ import time
 import pytest
 from whoosh import index as whoosh_index
 
-from search.building import default_procs
+from search.building import MIN_DOCS_PER_PROC, default_procs
 from search.documents import Document, read_sources
 from search.generations import CURRENT
 from search.indexing import build_index, live_generation
@@ -82,10 +82,12 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_live_index(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".trash")]
 
 
-def test_default_procs_follow_the_idle_cores_and_the_corpus():
+def test_default_procs_follow_the_cores_and_the_corpus():
+    """One worker per core whatever the load average (which lags behind finished work)."""
     cores = len(os.sched_getaffinity(0))
     assert default_procs(10) == 1
-    assert 1 <= default_procs(100_000) <= min(cores, 4)
+    assert default_procs(100_000) == min(cores, 4)
+    assert default_procs(2 * MIN_DOCS_PER_PROC) == min(cores, 2)
 
 
 def test_a_killed_reindex_leaves_no_worker_behind(tmp_path):
