@@ -15,13 +15,16 @@ through the page cache. A generation without the files (older talash) is searche
 """
 
 import json
+import multiprocessing
 import os
 import struct
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
 
+from search.building import MAX_PROCS, _die_with
 from search.scoring import _postings
 
 FIELDS = ("title", "body", "lead", "loose", "stem", "join")
@@ -30,48 +33,103 @@ IDS, TF, TABLE = "frequent-ids.npy", "frequent-tf.npy", "frequent.json"
 _DF, _DF_AT = struct.Struct("!I"), 5
 MIN_DF = 64  # never worth it below this many documents
 SHARE = 0.0007  # ...nor below this share of the documents (measured at 100,000)
+# From this many postings the lists are read on every core (a 100,000-document index has
+# ~54 million; forking costs more than it saves on a small one).
+PARALLEL_FROM = 2_000_000
 
 
 def min_df(documents: int) -> int:
     return max(MIN_DF, int(documents * SHARE))
 
 
-def write(gen: Path):
+def write(gen: Path, procs: int | None = None):
     """Write the frequent lists of the Whoosh index in ``gen`` (each file written aside and
-    renamed: a generation copied with hard links never has its source's files changed)."""
+    renamed: a generation copied with hard links never has its source's files changed).
+    The lists are read on ``procs`` processes (None: one per core for a large index)."""
     gen = Path(gen)
+    wanted = _frequent_terms(gen)
+    total = sum(df for _field, _text, df in wanted)
+    if procs is None:
+        procs = _cores() if total >= PARALLEL_FROM else 1
+    chunks = _split(wanted, max(1, procs))
+    if len(chunks) > 1:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(len(chunks), mp_context=ctx, initializer=_die_with,
+                                 initargs=(os.getpid(),)) as pool:
+            parts = list(pool.map(_read_lists, [str(gen)] * len(chunks), chunks))
+    else:
+        parts = [_read_lists(str(gen), chunk) for chunk in chunks]
+    table: dict[str, dict[str, list[int]]] = {}
+    at = 0
+    for field in dict.fromkeys(field for field, _text, _df in wanted):
+        table[field] = {}
+    for chunk, (_ids, _tf, sizes) in zip(chunks, parts, strict=True):
+        for (field, text, _df), size in zip(chunk, sizes.tolist(), strict=True):
+            if size:  # every document with it deleted: not a list
+                table[field][text] = [at, at + size]
+                at += size
+    ids = [p[0] for p in parts]
+    tf = [p[1] for p in parts]
+    _save(gen / IDS, np.concatenate(ids) if ids else np.empty(0, np.uint32))
+    _save(gen / TF, _compact(np.concatenate(tf) if tf else np.empty(0, np.float32)))
+    tmp = gen / (TABLE + ".tmp")
+    tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, gen / TABLE)
+
+
+def _cores() -> int:
+    try:
+        return min(len(os.sched_getaffinity(0)), MAX_PROCS)
+    except AttributeError:
+        return min(os.cpu_count() or 1, MAX_PROCS)
+
+
+def _frequent_terms(gen: Path) -> list[tuple[str, str, int]]:
+    """(field, term, document frequency) of every frequent term, field by field, terms in
+    order."""
     ix = whoosh_index.open_dir(str(gen))
+    wanted = []
     with ix.searcher() as searcher:
-        leaves = searcher.leaf_searchers()
         threshold = min_df(searcher.doc_count_all())
-        table: dict[str, dict[str, list[int]]] = {}
-        ids_parts, tf_parts, at = [], [], 0
         for field in FIELDS:
             if field not in searcher.schema:
                 continue
             counts: dict[bytes, int] = {}
-            for sub, _offset in leaves:
+            for sub, _offset in searcher.leaf_searchers():
                 for term, df in _frequencies(sub.reader(), field):
                     counts[term] = counts.get(term, 0) + df
-            frequent = sorted(t for t, n in counts.items() if n >= threshold)
-            table[field] = {}
-            for term in frequent:
-                text = term.decode("utf-8")
-                parts = [(ids + offset, tf) for (sub, offset) in leaves
-                         for ids, tf in [_postings(sub.reader(), field, text)] if len(ids)]
-                if not parts:
-                    continue
-                ids = np.concatenate([p[0] for p in parts]).astype(np.uint32)
-                tf = np.concatenate([p[1] for p in parts]).astype(np.float32)
-                table[field][text] = [at, at + len(ids)]
-                ids_parts.append(ids)
-                tf_parts.append(tf)
-                at += len(ids)
-    _save(gen / IDS, np.concatenate(ids_parts) if ids_parts else np.empty(0, np.uint32))
-    _save(gen / TF, _compact(np.concatenate(tf_parts) if tf_parts else np.empty(0, np.float32)))
-    tmp = gen / (TABLE + ".tmp")
-    tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, gen / TABLE)
+            wanted += [(field, t.decode("utf-8"), n)
+                       for t, n in sorted(counts.items()) if n >= threshold]
+    return wanted
+
+
+def _split(wanted: list, parts: int) -> list[list]:
+    """``wanted`` in ``parts`` consecutive runs of about the same number of postings."""
+    if parts == 1 or not wanted:
+        return [wanted]
+    ends = np.cumsum([df for _f, _t, df in wanted])
+    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, parts) / parts)
+    bounds = [0, *sorted(set(cuts.tolist())), len(wanted)]
+    return [wanted[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _read_lists(gen: str, chunk: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lists of ``chunk``'s terms over every segment, one after the other (uint32 global
+    numbers, float32 frequencies), and each list's length."""
+    ix = whoosh_index.open_dir(gen)
+    ids_parts, tf_parts = [], []
+    sizes = np.zeros(len(chunk), dtype=np.int64)
+    with ix.searcher() as searcher:
+        leaves = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        for n, (field, text, _df) in enumerate(chunk):
+            for reader, offset in leaves:
+                ids, tf = _postings(reader, field, text)
+                if len(ids):
+                    ids_parts.append((ids + offset).astype(np.uint32))
+                    tf_parts.append(tf.astype(np.float32))
+                    sizes[n] += len(ids)
+    return (np.concatenate(ids_parts) if ids_parts else np.empty(0, np.uint32),
+            np.concatenate(tf_parts) if tf_parts else np.empty(0, np.float32), sizes)
 
 
 def _frequencies(reader, field: str):

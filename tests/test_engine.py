@@ -262,3 +262,23 @@ def test_frequent_counts_take_the_smallest_exact_type():
     assert _compact(np.array([1.0, 256.0], np.float32)).dtype == np.uint16
     assert _compact(np.array([1.0, 70000.0], np.float32)).dtype == np.float32
     assert _compact(np.array([1.0, 0.5], np.float32)).tolist() == [1.0, 0.5]
+
+
+def test_frequent_lists_read_on_several_processes_are_the_same_files(
+        tmp_path, sample_docs, monkeypatch):
+    import shutil
+
+    from search import frequent
+    from search.generations import live_generation
+
+    monkeypatch.setattr(frequent, "MIN_DF", 5)
+    build_index(tmp_path / "ix", list(sample_docs.values()))
+    gen = live_generation(tmp_path / "ix")
+    files = (frequent.IDS, frequent.TF, frequent.TABLE)
+    one = {name: (gen / name).read_bytes() for name in files}
+    assert len(frequent._split(frequent._frequent_terms(gen), 3)) == 3
+    for name in files:
+        (gen / name).unlink()
+    frequent.write(gen, procs=3)
+    assert {name: (gen / name).read_bytes() for name in files} == one
+    shutil.rmtree(tmp_path / "ix")
