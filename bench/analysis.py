@@ -30,12 +30,13 @@ RESULTS = Path(__file__).resolve().parent / "results" / "analysis.md"
 def cold_caches():
     """Forget the analyzer's per-word caches, so each run starts as a fresh process would."""
     from search import fields
-    from search.analysis import analyzers, crossscript, tokenizers
+    from search.analysis import analyzers, crossscript, indexterms, tokenizers
 
     for cached in (analyzers.word_forms, analyzers.joined_pair, crossscript.urdu_keys,
                    crossscript.latin_keys, crossscript._word_terms, crossscript._pair_terms):
         cached.cache_clear()
     tokenizers._STRETCHES.clear()
+    indexterms.clear_caches()
     fields._ONE_POSITION.clear()
 
 

@@ -1,7 +1,7 @@
 """The Whoosh field type of talash's analyzed fields.
 
-It indexes exactly the terms its ``TalashAnalyzer`` yields, but derives them straight from the
-cached tokens (``analyzers.terms``) instead of through Whoosh's one-Token-at-a-time stream:
+It indexes exactly the terms its ``TalashAnalyzer`` yields, but derives them from the text's
+stretches (``analysis.indexterms``) instead of through Whoosh's one-Token-at-a-time stream:
 indexing spends most of its time in analysis, and the Token plumbing was a third of it. The
 analyzer stays the field's analyzer for queries, highlighting and ``talash analyze``.
 """
@@ -12,7 +12,8 @@ from pickle import dumps
 from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 
-from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, term_list, terms
+from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
+from search.analysis.indexterms import text_terms
 
 
 class TalashText(TEXT):
@@ -38,13 +39,11 @@ class TalashText(TEXT):
             raise ValueError(f"{value!r} is not text")
         rule = self.analyzer.rule
         if self.format.supports("positions"):
-            toks = cached_tokens(value)
-            positions = defaultdict(list)
-            if rule == "strict":  # one term a token
-                for term, tok in zip(term_list(rule, toks), toks, strict=True):
-                    positions[term].append(tok.pos)
-            else:
-                for term, pos, _start, _end in terms(rule, toks):
+            if rule == "strict" and PART_SEPARATOR not in value:
+                positions = text_terms(value).positions
+            else:  # no such field in talash's schema: through the tokens
+                positions = defaultdict(list)
+                for term, pos, _start, _end in terms(rule, cached_tokens(value)):
                     positions[term].append(pos)
             encode = self.format.encode
             lists = positions.values()
@@ -52,10 +51,10 @@ class TalashText(TEXT):
                     [_one_position(p[0]) if len(p) == 1 else encode(p) for p in lists])
         # Without positions only the counts matter, and the parts of a joined text (title
         # and body) never pair across their separator: each part's terms are counted from
-        # its own cached tokens, rather than from a renumbered copy of them all.
+        # its own analysis (shared with the title and body fields).
         counts = Counter()
         for part in value.split(PART_SEPARATOR):
-            counts.update(term_list(rule, cached_tokens(part)))
+            counts.update(text_terms(part).terms(rule))
         return list(counts), list(counts.values()), None
 
 
