@@ -13,7 +13,7 @@ from operator import attrgetter, not_
 
 from search.analysis import crossscript, filters
 from search.analysis.crossscript import Match
-from search.textwords import Scan, key_heads
+from search.textwords import Scan, key_heads, key_tails, no_pair_key
 
 _KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
 _PAIRED_KINDS = ("word", "part")
@@ -34,6 +34,7 @@ def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
     heads = {t[:n] for t in terms for n in range(1, len(t) + 1)}
     found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
     probe = heads.union(terms)  # a word sharing no string with these has neither (Word.probe)
+    ends = key_tails(terms)  # a pair whose second word has none of these has none either
     for k in compress(range(len(words.words)),
                       map(not_, map(probe.isdisjoint, map(_PROBE, words.words)))):
         w = words.words[k]
@@ -45,7 +46,7 @@ def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
                               crossscript.keys(filters.strict(t.text, t.script), t.script)
                               if prefix + key in terms]
         if not w.key_heads.isdisjoint(heads):
-            found += _pairs_from(words, k, terms, heads)
+            found += _pairs_from(words, k, terms, heads, ends)
     forms: dict[str, list[tuple[int, int]]] = {}
     if found:
         starts = words.starts
@@ -55,9 +56,13 @@ def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
     return forms
 
 
-def _pairs_from(words: Scan, k: int, terms: set[str], heads: set[str]):
-    for i, a in enumerate(words.words[k].toks):
+def _pairs_from(words: Scan, k: int, terms: set[str], heads: set[str], ends: frozenset):
+    w = words.words[k]
+    for i, a in enumerate(w.toks):
         if a.kind not in _PAIRED_KINDS or heads.isdisjoint(key_heads(a.text, a.script)):
+            continue
+        if (i == len(w.toks) - 1 and k + 1 < len(words.words)
+                and no_pair_key(w, i, words.words[k + 1], ends)):
             continue
         step = words.next_token(k, i)
         if not step or not step[2]:

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
-from search.textwords import Scan, cached_scan, key_heads, word_keys
+from search.textwords import Scan, cached_scan, key_heads, key_tails, no_pair_key, word_keys
 
 SNIPPET_WORDS = 36  # about two lines of text
 LEAD_WORDS = 4  # words of context kept before the first match
@@ -100,6 +100,10 @@ class Highlighter:
         # one (see textwords.key_heads).
         self.x_heads = {term[:n] for kind, term in [*self.wanted, *self.joined] if kind == "x"
                         for n in range(1, len(term) + 1)}
+        # Endings of those keys: a pair's key can only be one if its second word's tails
+        # hold one (see textwords.pair_tails).
+        self.x_tails = key_tails(term for kind, term in [*self.wanted, *self.joined]
+                                 if kind == "x")
         self.phrases = []
         for n, phrase in enumerate(phrases, start=len(content)):
             terms = [filters.strict(t.text, t.script) for t in cached_tokens(phrase)
@@ -155,9 +159,13 @@ class Highlighter:
 
     def _mark_pairs(self, words: Scan, candidates: list[int], found: dict):
         none, heads, wanted, joined = frozenset(), self.heads, self.wanted, self.joined
+        last_word = len(words.words) - 1
         for k in candidates:
-            for i, a in enumerate(words.words[k].toks):
+            w = words.words[k]
+            for i, a in enumerate(w.toks):
                 cross = not self.x_heads.isdisjoint(key_heads(a.text, a.script))
+                if cross and i == len(w.toks) - 1 and k < last_word:
+                    cross = not no_pair_key(w, i, words.words[k + 1], self.x_tails)
                 step = (cross or a.text[:-1] in heads) and words.next_token(k, i)
                 if not step or not step[2]:
                     continue  # no query word can start with this word: skip the pair

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from search import aliases, textwords
+from search.analysis import crossscript, filters
 from search.analysis.tokenizers import tokenize
 from search.querying import Searcher
 from search.snippets import Highlighter
@@ -118,3 +119,39 @@ def test_scanned_words_give_the_tokens_of_real_articles():
     for doc in docs:
         for text in (doc["title"], doc["body"]):
             assert textwords.scan(text).tokens() == tokenize(text), doc["id"]
+
+
+@pytest.mark.parametrize("query, text, snippet, matched", [
+    ("kiran", "وہ کی ران پر گئے", "وہ <mark>کی ران</mark> پر گئے", ["kiran → کی ران"]),
+    ("kiran", "کی بات ران پر", "کی بات ران پر", []),
+    ("karan", "وہ کی ران پر گئے اور کرن", "وہ <mark>کی ران</mark> پر گئے اور <mark>کرن</mark>",
+     ["karan → کی ران"]),
+], ids=["short-word-pair", "not-adjacent", "pair-and-word"])
+def test_roman_word_marks_a_pair_that_starts_with_a_short_word(query, text, snippet, matched):
+    # کی has a one-symbol key, so any pair it starts is looked at: the second word decides
+    # (textwords.pair_tails), and must not lose the match.
+    assert Highlighter(query).snippet(text) == snippet
+    assert [m.label() for m in aliases.explain(tokenize(query), query, ["", text])] == matched
+
+
+@pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
+                    reason="needs ../shared/data/news (set TALASH_DATA_DIR)")
+def test_pair_keys_end_with_a_tail_of_their_second_word():
+    """What lets snippets and ``matched`` skip most pairs (textwords.pair_tails): the key of
+    two Urdu words written as one ends with one of the second word's tails, for pairs of
+    real words, side by side or not."""
+    with open(DATA / "news" / "docs.jsonl", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in itertools.islice(fh, 100)]
+    toks = {t.text: t for doc in docs for t in tokenize(doc["body"])
+            if t.script == "ur" and t.kind == "word"}
+    words = sorted(toks)
+    firsts = words[::97]
+    checked = 0
+    for second in words:
+        tails = textwords.pair_tails(toks[second])
+        for first in firsts:
+            for key in crossscript.pair_keys(filters.strict(first, "ur"),
+                                             filters.strict(second, "ur"), "ur"):
+                assert any(("u" + key).endswith(t[1:]) for t in tails), (first, second, key)
+                checked += 1
+    assert checked > 10_000
