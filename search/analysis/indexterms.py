@@ -16,12 +16,14 @@ The terms are exactly those of ``analyzers.terms`` over ``tokenizers.tokenize`` 
 Only positions and counts come out: no character offsets, which indexing does not keep.
 """
 
+import re
 import threading
 
 from search.analysis import crossscript
 from search.analysis.analyzers import joined_pair, term_list
 from search.analysis.tokenizers import (
-    _GLUED_TO_SPACE,
+    GLUE_MARKS,
+    ODD_SPACE,
     SENTENCE_GAP,
     _Builder,
     _Recorder,
@@ -30,6 +32,11 @@ from search.analysis.tokenizers import (
 )
 
 RULES = ("strict", "loose", "join", "stem", "xkey")
+# What makes ``tokenize`` read a text whole (its _GLUED_TO_SPACE), found without searching
+# the whole text for a mark after a space: odd white space anywhere, or a stretch that
+# begins with a mark and has white space before it.
+_ODD_SPACE = re.compile("[" + ODD_SPACE + "]")
+_MARK_FIRST = re.compile("[" + GLUE_MARKS + "]")
 _KEYED = crossscript._KEYED_KINDS
 _PAIRED = ("word", "part")  # the kinds that form cross-script pairs (crossscript._pairs)
 
@@ -40,7 +47,7 @@ class _Stretch:
     links it to its neighbours."""
 
     __slots__ = ("strict", "rel", "single", "loose", "stem", "join", "xkey", "lead_end",
-                 "first", "last", "advance", "open_after")
+                 "first", "last", "advance", "open_after", "mark_first")
 
     def __init__(self, chunk: str):
         b = _Builder()
@@ -66,6 +73,7 @@ class _Stretch:
         self.last = _key(toks[-1]) if toks else None
         self.advance = b.pos + 1  # positions the stretch takes
         self.open_after = bool(toks) and toks[-1].sentence == b.sentence
+        self.mark_first = _MARK_FIRST.match(chunk) is not None
 
 
 def _key(tok) -> tuple[str, str, str] | None:
@@ -107,8 +115,13 @@ class TextTerms:
     def __init__(self, text: str):
         self.text = text
         self._tokens = self._records = self._pairs = self._positions = None
-        if _GLUED_TO_SPACE.search(text):  # tokenize reads such text whole: so do we
-            self._tokens = tokenize(text)
+        if _ODD_SPACE.search(text):
+            self._by_tokens()
+
+    def _by_tokens(self):
+        """Text that ``tokenize`` reads whole goes through its tokens."""
+        self._tokens = tokenize(self.text)
+        self._records = self._pairs = self._positions = None
 
     @property
     def positions(self) -> dict[str, list[int]]:
@@ -121,7 +134,11 @@ class TextTerms:
                     positions.setdefault(term, []).append(tok.pos)
                 self._positions = positions
             else:
-                self._records, self._pairs, self._positions = _analyze(self.text)
+                found = _analyze(self.text)
+                if found is None:
+                    self._by_tokens()
+                    return self.positions
+                self._records, self._pairs, self._positions = found
         return self._positions
 
     def terms(self, rule: str) -> list[str]:
@@ -132,8 +149,14 @@ class TextTerms:
         if records is None:
             if rule == "strict":  # no positions or pairs needed
                 records = [_record(c) for c in self.text.split()]
-                return [t for r in records for t in r.strict]
+                if not any(r.mark_first for r in records[1:]) and not (
+                        records and records[0].mark_first and self.text[0].isspace()):
+                    return [t for r in records for t in r.strict]
+                self._by_tokens()
+                return self.terms(rule)
             self.positions  # noqa: B018 (works out the records and pairs)
+            if self._tokens is not None:  # or found that tokenize reads the text whole
+                return term_list(rule, self._tokens)
             records = self._records
         if rule == "strict":
             return [t for r in records for t in r.strict]
@@ -150,8 +173,10 @@ class TextTerms:
 
 def _analyze(text: str):
     """The stretch records of ``text``, the pairs across stretches and the strict terms'
-    positions, following ``tokenize``'s positions and sentence ends."""
+    positions, following ``tokenize``'s positions and sentence ends; None for a text that
+    ``tokenize`` reads whole (a stretch that begins with a mark, after white space)."""
     records, pairs, positions = [], [], {}
+    space_first = text[:1].isspace()
     pos = -1  # position of the last token so far
     open_ = False  # the current sentence has a token (a sentence end would close it)
     last = None  # pair key of the last token so far
@@ -164,6 +189,8 @@ def _analyze(text: str):
             record = known(chunk)
             if record is None:
                 record = _remember(chunk)
+            if record.mark_first and (records or space_first):
+                return None
             records.append(record)
             if record.lead_end and open_:
                 pos += SENTENCE_GAP

@@ -241,8 +241,11 @@ def _class_of(categories: tuple[str, ...], extra: str) -> str:
 # Also any white space but the plain kinds (tab to CR, space, no-break space): normalization
 # reads the others as part of the word before them (normalize_with_offsets).
 _EXTEND_TOO = "\uff9e\uff9f" + "".join(map(chr, range(0x1F3FB, 0x1F400)))
-_GLUED_TO_SPACE = re.compile(
-    r"\s[" + _class_of(("Mn", "Mc", "Me", "Cf"), _EXTEND_TOO) + r"]|[^\S\t-\r \xa0]")
+GLUE_MARKS = _class_of(("Mn", "Mc", "Me", "Cf"), _EXTEND_TOO)  # a character class's body
+# White space other than tab to CR, space and no-break space (str.isspace, as re's \s), as
+# a plain class: searching for one is ten times faster than for ``[^\S\t-\r \xa0]``.
+ODD_SPACE = "\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_GLUED_TO_SPACE = re.compile(r"\s[" + GLUE_MARKS + r"]|[" + ODD_SPACE + "]")
 _END = None  # a sentence end, among a stretch's recorded tokens
 _STRETCHES: dict[str, tuple] = {}
 _STRETCHES_MAX = 400_000  # distinct stretches remembered (forgotten all at once past it)
