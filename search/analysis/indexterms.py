@@ -76,33 +76,36 @@ class _Stretch:
         self.mark_first = _MARK_FIRST.match(chunk) is not None
 
 
-def _key(tok) -> tuple[str, str, str] | None:
-    """``(text, script, kind class)`` of a token that can be half of a pair, else None."""
-    if tok.script not in crossscript.KEY_PREFIX:
+def _key(tok) -> str | None:
+    """A token that can be half of a pair as one string (its hash is kept, unlike a
+    tuple's): whether its kind pairs in xkey (``p``) or not (``o``), its script's key
+    prefix, its text. None for a token that pairs with nothing."""
+    prefix = crossscript.KEY_PREFIX.get(tok.script)
+    if prefix is None:
         return None
-    return tok.text, tok.script, "p" if tok.kind in _PAIRED else "o"
+    return ("p" if tok.kind in _PAIRED else "o") + prefix + tok.text
+
+
+_SCRIPT = {prefix: script for script, prefix in crossscript.KEY_PREFIX.items()}
 
 
 _STRETCHES: dict[str, _Stretch] = {}
 _STRETCHES_MAX = 400_000  # distinct stretches remembered (forgotten all at once past it)
-_PAIRS: dict[tuple, tuple[tuple, tuple]] = {}
+_PAIRS: dict[tuple[str, str], tuple[tuple, tuple]] = {}
 _PAIRS_MAX = 1_000_000
 
 
-def _pair(a: tuple, b: tuple) -> tuple[tuple, tuple]:
-    """``(join terms, xkey terms)`` of two adjacent tokens in different stretches."""
-    key = (a, b)
-    found = _PAIRS.get(key)
-    if found is None:
-        (ta, sa, ka), (tb, sb, kb) = a, b
-        join = (joined_pair(ta, tb),) if sa == sb == "ur" else ()
-        xkey = ()
-        if sa == sb and ka == kb == "p":
-            xkey = crossscript._pair_terms(ta, tb, sa, crossscript.KEY_PREFIX[sa])
-        found = (join, xkey)
-        if len(_PAIRS) >= _PAIRS_MAX:
-            _PAIRS.clear()
-        _PAIRS[key] = found
+def _pair(a: str, b: str) -> tuple[tuple, tuple]:
+    """``(join terms, xkey terms)`` of two adjacent tokens (``_key``s) in different
+    stretches, remembered."""
+    script = _SCRIPT[a[1]] if a[1] == b[1] else None
+    join = (joined_pair(a[2:], b[2:]),) if script == "ur" else ()
+    xkey = ()
+    if script is not None and a[0] == b[0] == "p":
+        xkey = crossscript._pair_terms(a[2:], b[2:], script, a[1])
+    if len(_PAIRS) >= _PAIRS_MAX:
+        _PAIRS.clear()
+    found = _PAIRS[a, b] = (join, xkey)
     return found
 
 
