@@ -21,10 +21,11 @@ The codec is pickled into each segment: this module path is part of the index fo
 """
 
 import struct
+import threading
 import zlib
 from array import array
 from io import BytesIO
-from pickle import dumps, loads
+from pickle import Pickler, loads
 from pickle import load as pickle_load
 
 import numpy as np
@@ -43,6 +44,32 @@ _INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
 
 INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 PICKLE_PROTOCOL = 3
+
+
+_local = threading.local()
+
+
+def plain_dumps(obj, protocol: int = PICKLE_PROTOCOL) -> bytes:
+    """``pickle.dumps(obj, protocol)`` without memo opcodes: a pickle notes every tuple and
+    bytes object it writes (two bytes each) in case it meets it again, which postings never
+    need (the same value met again is written in full, as Whoosh's writer does); a fifth of
+    an inlined posting list was these notes. ``pickle.loads`` reads it as any pickle. One
+    ``Pickler`` per thread and protocol, reused (making one costs more than the pickling)."""
+    picklers = getattr(_local, "picklers", None)
+    if picklers is None:
+        picklers = _local.picklers = {}
+    found = picklers.get(protocol)
+    if found is None:
+        buffer = BytesIO()
+        pickler = Pickler(buffer, protocol)
+        pickler.fast = True  # no memo
+        found = picklers[protocol] = (pickler, buffer)
+    pickler, buffer = found
+    pickler.dump(obj)
+    data = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return data
 
 
 def compress(data: bytes, level: int) -> bytes:
@@ -65,7 +92,7 @@ class TalashTermInfo(W3TermInfo):
             length_to_byte(self._maxlength), self._maxweight,
             0xFFFFFFFF if self._minid is None else self._minid,
             0xFFFFFFFF if self._maxid is None else self._maxid)
-        return head + dumps(self._inlined, PICKLE_PROTOCOL)
+        return head + plain_dumps(self._inlined)
 
 
 class InliningPostingsWriter(W3PostingsWriter):
@@ -106,14 +133,12 @@ class PackedPostingsWriter(InliningPostingsWriter):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = dumps((self._mini_ids(), self._mini_weights(), self._mini_values()),
-                     PICKLE_PROTOCOL)
+        data = plain_dumps((self._mini_ids(), self._mini_weights(), self._mini_values()))
         comp = self._compression
         if comp:
             data = compress(data, comp)
-        info = dumps((len(self._ids), self._ids[-1], self._maxweight, comp,
-                      length_to_byte(self._minlength), length_to_byte(self._maxlength)),
-                     PICKLE_PROTOCOL)
+        info = plain_dumps((len(self._ids), self._ids[-1], self._maxweight, comp,
+                            length_to_byte(self._minlength), length_to_byte(self._maxlength)))
         size = len(info) + len(data)
         self._postfile.write_int(-size if last else size)
         self._postfile.write(info)

@@ -7,13 +7,13 @@ analyzer stays the field's analyzer for queries, highlighting and ``talash analy
 """
 
 from collections import Counter, defaultdict
-from pickle import dumps
 
 from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 
 from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
 from search.analysis.indexterms import text_terms
+from search.codec import plain_dumps
 
 
 class TalashText(TEXT):
@@ -33,8 +33,9 @@ class TalashText(TEXT):
         """``(terms, frequencies, encoded values)`` of ``value``, each term once, in order of
         first occurrence; the values are None for a field without positions (a frequency's
         value is ``pack_uint(frequency)``). ``search.segments`` keeps these as they are.
-        The encoding of a single position is one shared object per position (most terms
-        occur once in a document): equal bytes to ``Positions.encode``'s, less memory."""
+        Positions are encoded as ``Positions.encode`` does, without a pickle memo note; a
+        single position is one shared object per position (most terms occur once in a
+        document), which saves memory."""
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
         rule = self.analyzer.rule
@@ -45,10 +46,9 @@ class TalashText(TEXT):
                 positions = defaultdict(list)
                 for term, pos, _start, _end in terms(rule, cached_tokens(value)):
                     positions[term].append(pos)
-            encode = self.format.encode
             lists = positions.values()
             return (list(positions), [len(p) for p in lists],
-                    [_one_position(p[0]) if len(p) == 1 else encode(p) for p in lists])
+                    [_one_position(p[0]) if len(p) == 1 else _positions(p) for p in lists])
         # Without positions only the counts matter, and the parts of a joined text (title
         # and body) never pair across their separator: each part's terms are counted from
         # its own analysis (shared with the title and body fields).
@@ -62,8 +62,15 @@ _ONE_POSITION: dict[int, bytes] = {}
 
 
 def _one_position(pos: int) -> bytes:
-    """``Positions.encode([pos])``, made once per position."""
+    """``_positions([pos])``, made once per position."""
     found = _ONE_POSITION.get(pos)
     if found is None:
-        found = _ONE_POSITION[pos] = pack_uint(1) + dumps([pos], 2)
+        found = _ONE_POSITION[pos] = pack_uint(1) + plain_dumps([pos], 2)
     return found
+
+
+def _positions(positions: list[int]) -> bytes:
+    """What Whoosh's ``Positions.encode`` writes (the count, then the pickled gaps between
+    positions), without the pickle's memo note; ``Positions.decode_positions`` reads it."""
+    gaps = [b - a for a, b in zip([0, *positions], positions, strict=False)]
+    return pack_uint(len(gaps)) + plain_dumps(gaps, 2)

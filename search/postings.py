@@ -12,14 +12,13 @@ only, so the per-term work is what this module keeps small.
 """
 
 import sys
-from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
-from search.codec import PICKLE_PROTOCOL, compress
+from search.codec import compress, plain_dumps
 
 _TERMINFO = W3TermInfo._struct
 _FLUSH_BYTES = 1 << 22  # postings file writes are gathered up to this size
@@ -127,8 +126,8 @@ class Field:
                 postings = ((docs[s],), (floats[s],), (value,) if value else ())
             else:
                 postings = (tuple(docs[s:s + c]), tuple(floats[s:s + c]),
-                            tuple(_distinct(values[s:s + c])))
-            out.append(heads[i * size:(i + 1) * size] + dumps(postings, PICKLE_PROTOCOL))
+                            tuple(v for v in values[s:s + c] if v))
+            out.append(heads[i * size:(i + 1) * size] + plain_dumps(postings))
             s += c
         return out
 
@@ -158,17 +157,16 @@ class Field:
                 mini_weights = single_bytes[4 * s:4 * e]
             vals = values[s:e]
             if fixed is None or fixed < 0:
-                mini_values = tuple(_distinct(vals))
+                mini_values = tuple(v for v in vals if v)
             elif fixed == 0:
                 mini_values = None
             else:
                 mini_values = b"".join(vals)
             # Delta-coded ids; a block's first is its own number.
             mini_ids = stats.firstdoc[b].to_bytes(4, "little") + deltas[4 * s + 4:4 * e]
-            data = compress(dumps((mini_ids, mini_weights, mini_values), PICKLE_PROTOCOL),
-                            level)
-            info = dumps((e - s, stats.lastdoc[b], maxweight, level,
-                          stats.minbyte[b], stats.maxbyte[b]), PICKLE_PROTOCOL)
+            data = compress(plain_dumps((mini_ids, mini_weights, mini_values)), level)
+            info = plain_dumps((e - s, stats.lastdoc[b], maxweight, level,
+                                stats.minbyte[b], stats.maxbyte[b]))
             size = len(info) + len(data)
             self.put(pack_int(-size if not blocks_left else size))
             self.put(info)
@@ -243,21 +241,6 @@ class _BlockStats:
         shortest = self.shortest[b]
         return (self.sums[b], top if top > 0 else 0, None if shortest < 0 else shortest,
                 self.longest[b])
-
-
-def _distinct(values) -> list[bytes]:
-    """The non-empty values, each a distinct object: a shared object met again would pickle
-    as a back-reference, and Whoosh's writer (one object per posting) writes each in full."""
-    seen: set[int] = set()
-    out = []
-    for v in values:
-        if v:
-            if id(v) in seen:
-                v = bytes(bytearray(v))
-            else:
-                seen.add(id(v))
-            out.append(v)
-    return out
 
 
 def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
