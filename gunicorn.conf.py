@@ -3,18 +3,21 @@
 Values come from the ``TALASH_*`` settings declared in ``web/config.py`` (see the README's
 configuration table). Why these defaults:
 
-- A search is CPU-bound Python (11-15 ms of server CPU per ``/search`` request on a
+- A search is CPU-bound Python (9-11 ms of server CPU per ``/search`` request on a
   100,000-document index, half of it snippets and ``matched``), so processes, not threads,
   give parallelism. ``gthread`` keeps keep-alive connections open (it beat ``sync`` at the
   same worker count in every run), but a connection stays with the worker that accepted it,
   and one worker may accept most of a client's connections: with one worker per core, wrk's 8
   connections sometimes all went to one and left a core idle (rounds of ~100 req/s among
   ~200 at 100,000 documents). Two workers per core even that out: 4 × 2 gave 172-200 req/s
-  in six of six rounds, 2 × 2 ~100 in three of six (README, "Operations").
-  Two threads, not four: threads of one process take turns on the GIL, and with four the
-  server spent 14-18 ms of CPU per request against 11.6-13 ms with one or two, with a longer
-  p99 (interleaved runs; figures in the README, "Operations"). The second thread keeps one
-  slow request from holding up the whole process.
+  in six of six rounds, 2 × 2 ~100 in three of six (README, "Operations"); 8 × 1 was no
+  better than 4 × 1 and warms up twice the processes.
+  One thread each: threads of one process take turns on the GIL, and a second one cost CPU
+  and tail latency. In four pairs of interleaved rounds at 100,000 documents 4 × 1 spent
+  9.0-10.0 ms of server CPU a request against 10.2-11.2 ms for 4 × 2, with a shorter p99
+  each time (138-174 ms against 164-360; bench/results/http-2026-11-29-session4.md). With
+  four threads it was 14-18 ms against 11.6-13 (an earlier session). Idle keep-alive
+  connections wait in the worker's poller, not in a thread.
 - No ``preload_app``: each worker imports the app itself, so ``kill -HUP <master>`` reloads new
   code gracefully (new workers start, old ones finish their requests and exit). A reindex needs
   no reload at all: each worker notices the new index generation on its next request.
