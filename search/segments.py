@@ -48,15 +48,25 @@ class FieldPostings:
         self.value_bytes = 0  # held by values that are not shared objects
 
     def add(self, docnum: int, terms: list, weights, values: list[bytes], held: int):
+        # Known terms are looked up in one pass of C (map); the new ones, found by scanning
+        # for None (also C), are numbered one by one. array.extend takes a list (or array)
+        # many times faster than an iterator.
         numbers = self.numbers
-        new = [t for t in terms if t not in numbers]
-        if new:
-            new = list(dict.fromkeys(new))
-            numbers.update(zip(new, range(len(self.terms), len(self.terms) + len(new)),
-                               strict=True))
-            self.terms.extend(new)
-        # array.extend takes a list (or array) many times faster than an iterator.
-        self.tnums.extend([numbers[t] for t in terms])
+        tnums = list(map(numbers.get, terms))
+        if None in tnums:
+            at = tnums.index(None)
+            while True:
+                term = terms[at]
+                number = numbers.get(term)  # a term twice in one call gets one number
+                if number is None:
+                    number = numbers[term] = len(self.terms)
+                    self.terms.append(term)
+                tnums[at] = number
+                try:
+                    at = tnums.index(None, at + 1)
+                except ValueError:
+                    break
+        self.tnums.extend(tnums)
         self.docs.extend(array("I", (docnum,)) * len(terms))
         self.weights.extend(weights if isinstance(weights, list) else list(weights))
         self.values.extend(values)
