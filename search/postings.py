@@ -168,9 +168,7 @@ class Field:
             info = plain_dumps((e - s, stats.lastdoc[b], maxweight, level,
                                 stats.minbyte[b], stats.maxbyte[b]))
             size = len(info) + len(data)
-            self.put(pack_int(-size if not blocks_left else size))
-            self.put(info)
-            self.put(data)
+            self.put(b"".join((pack_int(-size if not blocks_left else size), info, data)))
             total += weight
             top = max(top, maxweight)
             if minlength is not None:
