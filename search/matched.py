@@ -10,6 +10,7 @@ import itertools
 from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, not_
+from typing import NamedTuple
 
 from search.analysis import crossscript, filters
 from search.analysis.crossscript import Match
@@ -28,13 +29,21 @@ def _pair_terms(a: str, b: str, script: str) -> tuple[str, ...]:
     return tuple(prefix + k for k in crossscript.pair_keys(first, second, script))
 
 
-def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
-    """Where each of ``terms`` is a key of a word or adjacent pair of the text."""
-    wanted = {("x", t) for t in terms}
-    heads = {t[:n] for t in terms for n in range(1, len(t) + 1)}
-    found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
+@lru_cache(maxsize=256)
+def _lookups(terms: frozenset[str]) -> tuple[frozenset, frozenset, frozenset, frozenset]:
+    """What ``_forms`` tests the words of every text against, for one query's ``terms``."""
+    wanted = frozenset(("x", t) for t in terms)
+    heads = frozenset(t[:n] for t in terms for n in range(1, len(t) + 1))
     probe = heads.union(terms)  # a word sharing no string with these has neither (Word.probe)
     ends = key_tails(terms)  # a pair whose second word has none of these has none either
+    return wanted, heads, probe, ends
+
+
+def _forms(words: Scan, terms: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
+    """Where each of ``terms`` is a key of a word or adjacent pair of the text."""
+    wanted, heads, probe, ends = _lookups(terms)
+    found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
+    last_word = len(words.words) - 1
     for k in compress(range(len(words.words)),
                       map(not_, map(probe.isdisjoint, map(_PROBE, words.words)))):
         w = words.words[k]
@@ -45,7 +54,9 @@ def _forms(words: Scan, terms: set[str]) -> dict[str, list[tuple[int, int]]]:
                     found += [(prefix + key, k, i, k, i) for key in
                               crossscript.keys(filters.strict(t.text, t.script), t.script)
                               if prefix + key in terms]
-        if not w.key_heads.isdisjoint(heads):
+        if not w.key_heads.isdisjoint(heads) and not (  # most are short words: no pair
+                len(w.toks) == 1 and k < last_word
+                and no_pair_key(w, 0, words.words[k + 1], ends)):
             found += _pairs_from(words, k, terms, heads, ends)
     forms: dict[str, list[tuple[int, int]]] = {}
     if found:
@@ -76,16 +87,10 @@ def _pairs_from(words: Scan, k: int, terms: set[str], heads: set[str], ends: fro
 
 def key_matches(query_toks, text: str, words: Scan, exact) -> list[Match]:
     """``crossscript.find(query_toks, text, tokenize(text), exact)`` from a scan of text."""
-    pair_terms, covered = [], set()
-    for i, (a, b) in enumerate(itertools.pairwise(query_toks)):
-        if b.pos == a.pos + 1:
-            # A pair whose key is a word's (ki qeemat = qeemat) explains nothing more.
-            pair_terms.append((i, a, b, set(crossscript.pair_query_terms(a, b))
-                               - {*crossscript.word_query_terms(a),
-                                  *crossscript.word_query_terms(b)}))
-    word_terms = [(i, t, crossscript.word_query_terms(t)) for i, t in enumerate(query_toks)]
-    terms = {x for *_, ts in pair_terms for x in ts} | {x for *_, ts in word_terms for x in ts}
+    pair_terms, word_terms, terms = _query_terms(
+        tuple(_QueryWord(t.text, t.pos, t.script, t.kind) for t in query_toks))
     forms = _forms(words, terms) if terms else {}
+    covered = set()
     if not forms:
         return []
     found = []
@@ -101,6 +106,33 @@ def key_matches(query_toks, text: str, words: Scan, exact) -> list[Match]:
             continue
         found += [Match(strict, text[s:e], "key", s, e) for s, e in _spans(forms, ts)]
     return sorted(found, key=lambda m: (m.start, -m.end))
+
+
+class _QueryWord(NamedTuple):
+    """What the terms of a query token depend on (a token itself is not hashable)."""
+
+    text: str
+    pos: int
+    script: str
+    kind: str
+
+
+@lru_cache(maxsize=256)
+def _query_terms(query_toks: tuple[_QueryWord, ...]) -> tuple[tuple, tuple, frozenset[str]]:
+    """The xkey terms of a query's adjacent pairs and of its words, and all of them (asked
+    for the title and body of every hit of a query)."""
+    pair_terms = []
+    for i, (a, b) in enumerate(itertools.pairwise(query_toks)):
+        if b.pos == a.pos + 1:
+            # A pair whose key is a word's (ki qeemat = qeemat) explains nothing more.
+            pair_terms.append((i, a, b, frozenset(crossscript.pair_query_terms(a, b))
+                               - {*crossscript.word_query_terms(a),
+                                  *crossscript.word_query_terms(b)}))
+    word_terms = tuple((i, t, tuple(crossscript.word_query_terms(t)))
+                       for i, t in enumerate(query_toks))
+    terms = frozenset({x for *_, ts in pair_terms for x in ts}
+                      | {x for *_, ts in word_terms for x in ts})
+    return tuple(pair_terms), word_terms, terms
 
 
 def _spans(forms, terms) -> list[tuple[int, int]]:
