@@ -58,8 +58,8 @@ wrk:
 	fi
 
 # Relevance, analysis throughput, cross-script keys, then speed. The speed run defaults to a
-# 20,000-document synthetic corpus: at the ~66 docs per CPU-second measured on news, talash
-# would take about 25 minutes to build 100,000
+# 20,000-document synthetic corpus: talash builds 100,000 in about 5 minutes on the two cores
+# of a busy machine (~290 docs per CPU-second), and the full run repeats every query round
 # (PERF_ARGS="--docs 100000" for the full size of issue 8).
 PERF_ARGS ?= --docs 20000
 bench: $(VENV)/.installed-dev wrk
