@@ -15,15 +15,16 @@ configuration table). Why these defaults:
   One thread each: threads of one process take turns on the GIL, and a second one cost CPU
   and tail latency. In four pairs of interleaved rounds at 100,000 documents 4 × 1 spent
   9.0-10.0 ms of server CPU a request against 10.2-11.2 ms for 4 × 2, with a shorter p99
-  each time (138-174 ms against 164-360; bench/results/http-2026-11-29-session4.md). With
+  each time (138-174 ms against 164-360; bench/results/http-2026-11-29-session4.md; in later
+  runs of three rounds each the two could not be told apart, 10.5 ms either way). With
   four threads it was 14-18 ms against 11.6-13 (an earlier session). Idle keep-alive
   connections wait in the worker's poller, not in a thread.
 - No ``preload_app``: each worker imports the app itself, so ``kill -HUP <master>`` reloads new
   code gracefully (new workers start, old ones finish their requests and exit). A reindex needs
   no reload at all: each worker notices the new index generation on its next request.
 - ``max_requests`` with jitter recycles workers now and then, bounding any slow memory growth
-  (the caches are bounded). Not often: a new worker warms up again (about 7 s of CPU at
-  100,000 documents, ~500 searches' worth): recycling every 5,000 requests added ~10% to
+  (the caches are bounded). Not often: a new worker warms up again (about 8 s of CPU at
+  100,000 documents, ~800 searches' worth): recycling every 5,000 requests added ~10% to
   the CPU of serving.
 """
 

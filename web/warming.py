@@ -1,8 +1,8 @@
 """Warming a worker's searcher in the background, and saying when it is done (``/healthz``).
 
 A fresh worker on a large index has tables to read before its searches are fast (term sets,
-the spelling table, segment arrays, a few thousand stored texts: about 10 s of CPU at 100,000
-documents), and so does every worker after a reindex switches generations. ``start`` does
+the spelling table, segment arrays, 20,000 stored texts for the word table: about 8 s of CPU
+at 100,000 documents), and so does every worker after a reindex switches generations. ``start`` does
 that in a background thread, one at a time per process, for the generation live when it
 runs; ``is_warm`` says whether the live generation has been warmed. gunicorn starts it as a
 worker boots (``gunicorn.conf.py``) and ``/healthz`` starts it again whenever it finds the
