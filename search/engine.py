@@ -33,6 +33,7 @@ from search.scoring import MatchQuery, _idf, score
 # candidates really have the phrase). Reading positions decodes Whoosh's blocks (~0.1 ms
 # each): at 100,000 documents, phrase p99 was 72 ms of CPU with 500, 30 ms with 200.
 VERIFY_AT_MOST = 200
+PHRASES_KEPT = 16  # phrases an engine remembers the matches of (see Engine._phrases)
 
 @dataclass
 class Found:
@@ -53,6 +54,9 @@ class Engine:
         self.generation = generation
         self.n_docs = max(searcher.doc_count_all(), 1)
         self.whole = Whole(searcher, generation, self.n_docs)
+        # The last phrases found (one engine per thread and generation): a query whose
+        # words all-mode finds too few is run again in any-word mode with the same phrases.
+        self._phrases: dict = {}
 
     def is_word(self, term: str) -> bool:
         """Whether some title or body of the generation has ``term``."""
@@ -168,10 +172,17 @@ class Engine:
         """The documents with the phrase, scored by its document frequency. Candidates are
         checked position by position only when there are few; more are trusted (every
         adjacent pair of the phrase's words is in the document)."""
-        ids, counts = self._phrase(node)
-        if counts is None:
-            counts = (np.ones(len(ids)) if len(ids) > VERIFY_AT_MOST else
-                      self._phrase_counts(node.fieldname, list(node.words), ids, node.slop))
+        key = (node.fieldname, tuple(node.words), node.slop)
+        found = self._phrases.get(key)
+        if found is None:
+            ids, counts = self._phrase(node)
+            if counts is None:
+                counts = (np.ones(len(ids)) if len(ids) > VERIFY_AT_MOST else
+                          self._phrase_counts(node.fieldname, list(node.words), ids, node.slop))
+            if len(self._phrases) >= PHRASES_KEPT:
+                self._phrases.clear()
+            found = self._phrases[key] = (ids, counts)
+        ids, counts = found
         ids, counts = ids[counts > 0], counts[counts > 0]
         scores = self._bm25(node.fieldname, ids, counts, len(ids))
         return _boosted((ids, scores), node.boost)
@@ -240,20 +251,43 @@ def _urdu(term: str) -> bool:
 
 def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1):
     """How often ``words`` occur in order (each within ``slop`` of the last) in each of
-    ``docs`` (ascending, segment numbers)."""
-    positions = []
-    for term in words:
-        try:
-            m = reader.postings(fieldname, term)
-        except Exception:  # noqa: BLE001 - a word not in this segment: no document has it
-            return np.zeros(len(docs))
-        positions.append(_positions(m, docs))
+    ``docs`` (ascending, segment numbers).
+
+    The two rarest words' positions are read first, and only the documents where they stand
+    at the phrase's distance have the other words' positions read: a function word's (کے،
+    میں) postings are long, and reading its blocks was most of a phrase's time."""
+    try:
+        matchers = [reader.postings(fieldname, term) for term in words]
+    except Exception:  # noqa: BLE001 - a word not in this segment: no document has it
+        return np.zeros(len(docs))
+    positions: list[dict | None] = [None] * len(words)
+    alive = docs
+    if len(words) > 2:
+        first, second = sorted(sorted(range(len(words)),
+                                      key=lambda i: reader.doc_frequency(fieldname, words[i]))[:2])
+        for i in (first, second):
+            positions[i] = _positions(matchers[i], alive)
+        gap = second - first
+        alive = np.array([doc for doc in alive.tolist()
+                          if _near(positions[first].get(doc), positions[second].get(doc),
+                                   gap, gap * slop)], dtype=docs.dtype)
+    for i, m in enumerate(matchers):
+        if positions[i] is None:
+            positions[i] = _positions(m, alive)
     counts = np.zeros(len(docs))
-    for i, doc in enumerate(docs.tolist()):
+    where = dict(zip(docs.tolist(), range(len(docs)), strict=True))
+    for doc in alive.tolist():
         lists = [found.get(doc) for found in positions]
         if all(lists):
-            counts[i] = _chain(lists, slop)
+            counts[where[doc]] = _chain(lists, slop)
     return counts
+
+
+def _near(before: set | None, after: set | None, least: int, most: int) -> bool:
+    """Whether some position in ``after`` follows one in ``before`` by ``least``..``most``."""
+    if not before or not after:
+        return False
+    return any(p + d in after for p in before for d in range(least, most + 1))
 
 
 def _positions(m, docs) -> dict[int, set]:

@@ -282,3 +282,37 @@ def test_frequent_lists_read_on_several_processes_are_the_same_files(
     frequent.write(gen, procs=3)
     assert {name: (gen / name).read_bytes() for name in files} == one
     shutil.rmtree(tmp_path / "ix")
+
+
+def test_phrase_counts_reading_the_rarest_words_first_count_as_every_word_would(tmp_path):
+    """Positions of the two rarest words decide which documents have the others' read; the
+    counts are those of reading every word's positions for every candidate."""
+    import random
+
+    import numpy as np
+
+    from search.engine import _chain, _phrase_counts, _positions_slowly
+
+    rng = random.Random(7)
+    vocab = ["وزیر", "اعظم", "نے", "کہا", "کہ", "آج", "خان"]
+    weights = [2, 3, 8, 2, 6, 1, 1]  # نے and کہ common, آج and خان rare
+    docs = [{"id": f"r{i:03d}", "title": "",
+             "body": " ".join(rng.choices(vocab, weights, k=rng.randint(3, 30)))}
+            for i in range(300)]
+    build_index(tmp_path, docs)
+    searcher, _ = Searcher(tmp_path, cache_size=0)._state()
+    phrases = [["وزیر", "اعظم", "نے"], ["وزیر", "اعظم", "نے", "کہا"], ["نے", "کہ", "نے"],
+               ["آج", "نے", "کہ", "خان"], ["کہا", "کہ"]]
+    checked = 0
+    for sub, _offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        every = np.arange(reader.doc_count_all())
+        for words in phrases:
+            for slop in (1, 2):
+                got = _phrase_counts(reader, "body", words, every, slop)
+                lists = [_positions_slowly(reader.postings("body", w), every) for w in words]
+                want = [_chain([found.get(d) for found in lists], slop)
+                        if all(found.get(d) for found in lists) else 0 for d in every.tolist()]
+                assert got.tolist() == want
+                checked += sum(n > 0 for n in want)
+    assert checked > 50  # the phrases do occur
