@@ -34,23 +34,30 @@ _local = threading.local()
 _CACHE_SIZE = 8
 
 
-def cached_tokens(text: str) -> list[Tok]:
-    """``tokenize(text)``, remembered for the last few texts of this thread."""
-    cache = getattr(_local, "cache", None)
+def recent(local: threading.local, text: str, make, size: int):
+    """``make(text)``, remembered in ``local`` for the last ``size`` texts of this thread."""
+    cache = getattr(local, "cache", None)
     if cache is None:
-        cache = _local.cache = {}
-    toks = cache.get(text)
-    if toks is None:
-        if len(cache) >= _CACHE_SIZE:
+        cache = local.cache = {}
+    found = cache.get(text)
+    if found is None:
+        if len(cache) >= size:
             # Forget the oldest only: clearing all would drop the texts of the document
             # being indexed (its body is asked for again by later fields).
             del cache[next(iter(cache))]
-        if PART_SEPARATOR in text:
-            toks = _joined_parts(text.split(PART_SEPARATOR))
-        else:
-            toks = tokenize(text)
-        cache[text] = toks
-    return toks
+        found = cache[text] = make(text)
+    return found
+
+
+def cached_tokens(text: str) -> list[Tok]:
+    """``tokenize(text)``, remembered for the last few texts of this thread."""
+    return recent(_local, text, _tokens, _CACHE_SIZE)
+
+
+def _tokens(text: str) -> list[Tok]:
+    if PART_SEPARATOR in text:
+        return _joined_parts(text.split(PART_SEPARATOR))
+    return tokenize(text)
 
 
 def _joined_parts(parts: list[str]) -> list[Tok]:

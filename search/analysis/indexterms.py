@@ -20,7 +20,7 @@ import re
 import threading
 
 from search.analysis import crossscript
-from search.analysis.analyzers import joined_pair, term_list
+from search.analysis.analyzers import joined_pair, recent, term_list
 from search.analysis.tokenizers import (
     GLUE_MARKS,
     ODD_SPACE,
@@ -244,15 +244,7 @@ _CACHE_SIZE = 4
 def text_terms(text: str) -> TextTerms:
     """``TextTerms(text)``, remembered for the last few texts of this thread (a document's
     title and body are asked for by several fields)."""
-    cache = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = {}
-    found = cache.get(text)
-    if found is None:
-        if len(cache) >= _CACHE_SIZE:
-            del cache[next(iter(cache))]
-        found = cache[text] = TextTerms(text)
-    return found
+    return recent(_local, text, TextTerms, _CACHE_SIZE)
 
 
 def clear_caches():
