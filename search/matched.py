@@ -8,8 +8,6 @@ whose cached keys hold one, and only pairs whose first word's key can begin a qu
 
 import itertools
 from functools import lru_cache
-from itertools import compress
-from operator import attrgetter, not_
 from typing import NamedTuple
 
 from search.analysis import crossscript, filters
@@ -18,7 +16,6 @@ from search.textwords import Scan, key_heads, key_tails, no_pair_key
 
 _KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
 _PAIRED_KINDS = ("word", "part")
-_PROBE = attrgetter("probe")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -44,8 +41,7 @@ def _forms(words: Scan, terms: frozenset[str]) -> dict[str, list[tuple[int, int]
     wanted, heads, probe, ends = _lookups(terms)
     found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
     last_word = len(words.words) - 1
-    for k in compress(range(len(words.words)),
-                      map(not_, map(probe.isdisjoint, map(_PROBE, words.words)))):
+    for k in words.sharing(probe):
         w = words.words[k]
         if not w.keys.isdisjoint(wanted):
             for i, t in enumerate(w.toks):

@@ -18,8 +18,6 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Set
 from functools import lru_cache
-from itertools import compress
-from operator import attrgetter, not_
 from typing import NamedTuple
 
 from search.analysis import crossscript, filters
@@ -32,7 +30,6 @@ LEAD_WORDS = 4  # words of context kept before the first match
 MAX_TEXT_CHARS = 50_000  # longer texts are snippeted from their start
 _QUERY_KINDS = ("word", "handle", "tag", "url")
 _KEYS, _PAIRS, _PHRASES = 1, 2, 4  # what a document word can take part in
-_PROBE = attrgetter("probe")
 _new_tuple = tuple.__new__
 
 
@@ -126,8 +123,7 @@ class Highlighter:
     def found(self, words: Scan) -> dict[tuple[int, int], set[int]]:
         """The query words each token (word k, token i) of a scanned text matches; tokens
         that match nothing are left out."""
-        maybe = list(compress(range(len(words.words)),
-                              map(not_, map(self.probe.isdisjoint, map(_PROBE, words.words)))))
+        maybe = words.sharing(self.probe)
         flags, known, raws = {}, self._flags, words.raws
         for k in maybe:  # usually a handful
             flag = known.get(raws[k])

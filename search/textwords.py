@@ -4,10 +4,11 @@ Snippets and ``matched`` explanations look at every word of a hit's title and bo
 same article words come back hit after hit. Tokenizing does not look across white space
 (normalization never crosses it, ICU always breaks at it, handles and URLs end at it), so the
 tokens of a text are the tokens of its words put end to end: each distinct word is tokenized
-once (``word``, cached) and a text becomes a list of cached ``Word`` records with offsets
-(``scan``). Callers skip most words by a set of keys cached per word and look at the tokens
-of the few that can match. ``Scan.tokens`` gives the same list as ``tokenize(text)`` (a test
-checks it on the news corpus), for callers that need every token.
+once (``word``, kept in the process's word table, ``words_of``) and a text becomes a list of
+cached ``Word`` records with offsets (``scan``). Callers skip most words by a set of keys
+cached per word (``Scan.sharing``) and look at the tokens of the few that can match.
+``Scan.tokens`` gives the same list as ``tokenize(text)`` (a test checks it on the news
+corpus), for callers that need every token.
 """
 
 import itertools
@@ -15,8 +16,8 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
-from operator import attrgetter
+from itertools import accumulate, compress
+from operator import attrgetter, not_
 
 from search.analysis import crossscript, filters
 from search.analysis.stopwords import stopwords
@@ -25,6 +26,7 @@ from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 WORD_CACHE = 1 << 16  # distinct words kept per process (4,392 news articles have 46,000)
 _WORD = re.compile(r"\S+")
 _N_SPANS = attrgetter("n_spans")
+_PROBE = attrgetter("probe")
 _local = threading.local()
 _SCAN_CACHE = 4  # texts per thread: a hit's snippet and its explanation read the same body
 
@@ -193,6 +195,13 @@ class Scan:
         # is a new pattern for nearly every k0: compiling it took ~30 us, more than this.)
         return [m.start() for m in itertools.islice(
             _WORD.finditer(self.text, 0, self.limit), k0, k1 + 1)]
+
+    def sharing(self, probe: frozenset) -> list[int]:
+        """The numbers of the words whose ``probe`` shares a string with ``probe`` (a query's
+        strings): the only ones that can match it, usually a handful. One set test a word,
+        all in C."""
+        return list(compress(range(len(self.words)),
+                             map(not_, map(probe.isdisjoint, map(_PROBE, self.words)))))
 
     def span_of(self, k: int, i: int) -> int:
         """The number of the span that token i of word k is in."""
