@@ -1,7 +1,8 @@
 """The soak's long runs, one function per phase; each returns ``(ok, summary line)``.
 
-Every server is the project's gunicorn (``gunicorn.conf.py``, its defaults: 4 ``gthread``
-workers × 2 threads) on 127.0.0.1, and every client connects to 127.0.0.1 only.
+Every server is the project's gunicorn (``gunicorn.conf.py`` with its defaults, the
+``TALASH_WORKERS`` ``gthread`` workers × ``TALASH_THREADS`` threads of ``web/config.py``) on
+127.0.0.1, and every client connects to 127.0.0.1 only.
 """
 
 import json
