@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from search.building import MAX_PROCS, _die_with
+from search.building import _die_with, cores
 from search.scoring import _postings
 
 FIELDS = ("title", "body", "lead", "loose", "stem", "join")
@@ -50,7 +50,7 @@ def write(gen: Path, procs: int | None = None):
     wanted = _frequent_terms(gen)
     total = sum(df for _field, _text, df in wanted)
     if procs is None:
-        procs = _cores() if total >= PARALLEL_FROM else 1
+        procs = cores() if total >= PARALLEL_FROM else 1
     chunks = _split(wanted, max(1, procs))
     if len(chunks) > 1:
         ctx = multiprocessing.get_context("fork")
@@ -75,13 +75,6 @@ def write(gen: Path, procs: int | None = None):
     tmp = gen / (TABLE + ".tmp")
     tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, gen / TABLE)
-
-
-def _cores() -> int:
-    try:
-        return min(len(os.sched_getaffinity(0)), MAX_PROCS)
-    except AttributeError:
-        return min(os.cpu_count() or 1, MAX_PROCS)
 
 
 def _frequent_terms(gen: Path) -> list[tuple[str, str, int]]:
