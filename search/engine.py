@@ -33,7 +33,8 @@ from search.scoring import MatchQuery, _idf, score
 # candidates really have the phrase). Reading positions decodes Whoosh's blocks (~0.1 ms
 # each): at 100,000 documents, phrase p99 was 72 ms of CPU with 500, 30 ms with 200.
 VERIFY_AT_MOST = 200
-PHRASES_KEPT = 16  # phrases an engine remembers the matches of (see Engine._phrases)
+PHRASES_KEPT = 16  # phrases an engine remembers the matches of, all forgotten when one
+# more comes (see Engine._phrases)
 
 @dataclass
 class Found:
@@ -54,8 +55,8 @@ class Engine:
         self.generation = generation
         self.n_docs = max(searcher.doc_count_all(), 1)
         self.whole = Whole(searcher, generation, self.n_docs)
-        # The last phrases found (one engine per thread and generation): a query whose
-        # words all-mode finds too few is run again in any-word mode with the same phrases.
+        # Phrases found lately (one engine per thread and generation): a query whose words
+        # all-mode finds too few is run again in any-word mode with the same phrases.
         self._phrases: dict = {}
 
     def is_word(self, term: str) -> bool:
@@ -261,25 +262,25 @@ def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1
     except Exception:  # noqa: BLE001 - a word not in this segment: no document has it
         return np.zeros(len(docs))
     positions: list[dict | None] = [None] * len(words)
-    alive = docs
+    alive = range(len(docs))  # the candidates still possible, by their place in docs
     if len(words) > 2:
-        first, second = sorted(sorted(range(len(words)),
-                                      key=lambda i: reader.doc_frequency(fieldname, words[i]))[:2])
+        by_rarity = sorted(range(len(words)),
+                           key=lambda i: reader.doc_frequency(fieldname, words[i]))
+        first, second = sorted(by_rarity[:2])
         for i in (first, second):
-            positions[i] = _positions(matchers[i], alive)
-        gap = second - first
-        alive = np.array([doc for doc in alive.tolist()
-                          if _near(positions[first].get(doc), positions[second].get(doc),
-                                   gap, gap * slop)], dtype=docs.dtype)
+            positions[i] = _positions(matchers[i], docs)
+        gap, doc_list = second - first, docs.tolist()
+        alive = [n for n in alive if _near(positions[first].get(doc_list[n]),
+                                           positions[second].get(doc_list[n]), gap, gap * slop)]
+    alive_docs = docs[list(alive)]
     for i, m in enumerate(matchers):
         if positions[i] is None:
-            positions[i] = _positions(m, alive)
+            positions[i] = _positions(m, alive_docs)
     counts = np.zeros(len(docs))
-    where = dict(zip(docs.tolist(), range(len(docs)), strict=True))
-    for doc in alive.tolist():
+    for n, doc in zip(alive, alive_docs.tolist(), strict=True):
         lists = [found.get(doc) for found in positions]
         if all(lists):
-            counts[where[doc]] = _chain(lists, slop)
+            counts[n] = _chain(lists, slop)
     return counts
 
 
