@@ -6,6 +6,7 @@ No corpus or query text is written here (the shared data is not ours to redistri
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -162,7 +163,7 @@ def corpus_section(result: dict, summary: dict) -> list[str]:
                      f"{fmt(b['peak_rss_mb'])} | {fmt(b['peak_rss_mb'] - b['loaded_rss_mb'])} |")
     lines += [f"\n{engine}'s index is {fmt(s['size_text_mb'])} MB when it also stores title and "
               "body, as talash does for snippets and display (built once more, untimed)."
-              for engine, s in summary.items() if s["size_text_mb"] == s["size_text_mb"]]
+              for engine, s in summary.items() if not math.isnan(s["size_text_mb"])]
     labels = [corpus.KIND_LABELS[k] for k in corpus.KINDS]
     lines += ["", "### Query latency, in process (ms: p50 / p95 / p99)", "",
               "| engine | all | " + " | ".join(labels) +
@@ -254,7 +255,7 @@ def targets_section(result: dict, summary: dict) -> list[str]:
         ratio = t["size_mb"] / summary["tantivy"]["size_mb"]
         rows.append(("index ≤ 2× tantivy's size", ratio, TARGETS["size_vs_tantivy"], False))
         with_text = summary["tantivy"]["size_text_mb"]
-        if with_text == with_text:
+        if not math.isnan(with_text):
             rows.append(("… tantivy storing title and body too", t["size_mb"] / with_text,
                          TARGETS["size_vs_tantivy"], False))
     if result.get("http"):

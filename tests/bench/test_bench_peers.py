@@ -80,6 +80,3 @@ def test_tantivy_size_with_text_stores_title_and_body(tmp_path):
     assert stored == [{"id": ["d2"], "title": [DOCS[1]["title"]], "body": [DOCS[1]["body"]]}]
     eng.close()
 
-
-def test_only_tantivy_needs_a_second_index_for_its_size(tmp_path):
-    assert peers.make("sqlite-fts5").size_with_text(DOCS, tmp_path) is None
