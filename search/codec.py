@@ -164,8 +164,7 @@ class PackedLeafMatcher(W3LeafMatcher):
         self._nextoffset = position + _INT.size + length
         block = BytesIO(postfile.get(position + _INT.size, length))
         info = pickle_load(block)
-        self._block = block
-        self._dataoffset = position + _INT.size + block.tell()
+        self._block = block  # its data follows the header: _read_data reads the rest
         (self._blocklength, self._maxid, self._maxweight, self._compression, mnlen,
          mxlen) = info
         self._minlength = byte_to_length(mnlen)

@@ -68,7 +68,7 @@ class FieldPostings:
                     break
         self.tnums.extend(tnums)
         self.docs.extend(array("I", (docnum,)) * len(terms))
-        self.weights.extend(weights if isinstance(weights, list) else list(weights))
+        self.weights.extend(weights)
         self.values.extend(values)
         self.value_bytes += held
 

@@ -37,7 +37,6 @@ RULES = ("strict", "loose", "join", "stem", "xkey")
 # begins with a mark and has white space before it.
 _ODD_SPACE = re.compile("[" + ODD_SPACE + "]")
 _MARK_FIRST = re.compile("[" + GLUE_MARKS + "]")
-_KEYED = crossscript._KEYED_KINDS
 _PAIRED = ("word", "part")  # the kinds that form cross-script pairs (crossscript._pairs)
 
 
