@@ -24,8 +24,6 @@ class TalashText(TEXT):
         terms_, freqs, values = self.index_counts(value)
         if values is None:
             values = map(pack_uint, freqs)
-        else:  # one object per posting, as Whoosh's own encoding makes (index_counts shares)
-            values = [bytes(bytearray(v)) for v in values]
         for term, freq, encoded in zip(terms_, freqs, values, strict=True):
             yield term.encode("utf-8"), freq, freq * boost, encoded
 
