@@ -190,9 +190,10 @@ def tokenize(text: str) -> list[Tok]:
         if lines and text.find("\n", at, start) >= 0:
             b.end_sentence()
         at = m.end()
-        events = remembered(m.group())
+        chunk = m.group()
+        events = remembered(chunk)
         if events is None:
-            events = _stretch(m.group())
+            events = _stretch(chunk)
         for event in events:  # the tokens of the stretch, moved to where it is
             if event is _END:
                 b.end_sentence()
@@ -252,14 +253,13 @@ _STRETCHES_MAX = 400_000  # distinct stretches remembered (forgotten all at once
 
 
 def _stretch(chunk: str) -> tuple:
-    """The tokens of one stretch as ``(text, start, end, script, kind, same_pos, heh)``
-    tuples (offsets within the stretch) and ``_END`` markers, remembered."""
-    found = _STRETCHES.get(chunk)
-    if found is None:
-        found = tuple(_scan(_Recorder(), chunk).events)
-        if len(_STRETCHES) >= _STRETCHES_MAX:
-            _STRETCHES.clear()
-        _STRETCHES[chunk] = found
+    """The tokens of one stretch not yet remembered, as ``(text, start, end, script, kind,
+    same_pos, heh)`` tuples (offsets within the stretch) and ``_END`` markers, remembered
+    now (``tokenize`` looks in ``_STRETCHES`` first)."""
+    found = tuple(_scan(_Recorder(), chunk).events)
+    if len(_STRETCHES) >= _STRETCHES_MAX:
+        _STRETCHES.clear()
+    _STRETCHES[chunk] = found
     return found
 
 
