@@ -133,6 +133,8 @@ class Field:
 
     def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
         """Write the blocks of long lists (``PackedPostingsWriter``); their term infos."""
+        if not len(firsts):  # every list inlined: nothing for the postings file
+            return []
         limit = self.blocklimit
         per_term = (counts + limit - 1) // limit
         term_of = np.repeat(np.arange(len(firsts)), per_term)
@@ -211,11 +213,10 @@ class _BlockStats:
         bounds[0::2], bounds[1::2] = starts[by_start], ends[by_start]
 
         def reduce(ufunc, values):  # over each block (a sentinel keeps an end in range)
-            padded = np.append(values, values[:1]) if len(values) else values
-            return ufunc.reduceat(padded, bounds)[0::2][back] if n else padded[:0]
+            return ufunc.reduceat(np.append(values, values[:1]), bounds)[0::2][back]
 
         singles = field.singles
-        self.first = singles[starts].tolist() if n else []
+        self.first = singles[starts].tolist()
         self.same = (reduce(np.minimum, singles) == reduce(np.maximum, singles)).tolist()
         exact = bool(np.all(singles == np.floor(singles)))
         # Whole numbers (frequencies) sum exactly in any order; others as Python's sum().
@@ -230,8 +231,8 @@ class _BlockStats:
         self.longest = longest.tolist()
         self.minbyte = np.where(shortest == _BIG, 0, length_bytes(shortest)).tolist()
         self.maxbyte = length_bytes(longest).tolist()
-        self.firstdoc = field.docs[starts].tolist() if n else []
-        self.lastdoc = field.docs[ends - 1].tolist() if n else []
+        self.firstdoc = field.docs[starts].tolist()
+        self.lastdoc = field.docs[ends - 1].tolist()
 
     def of(self, b: int):
         """``(weight sum, max weight, shortest length or None, longest length)``."""
