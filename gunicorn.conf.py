@@ -81,19 +81,14 @@ def on_starting(server):
 
 # gthread's ``timeout`` cannot stop a request stuck in a thread: web/watchdog.py does.
 def post_worker_init(worker):
+    from web import warming
     from web.watchdog import Watchdog
 
     worker.talash_watchdog = Watchdog(worker, timeout).start()
-    _warm(worker)
-
-
-def _warm(worker):
-    """Read the index's tables (term sets, spelling, segment arrays, stored texts) in the
-    background as the worker starts, so the first requests need not (a start-up hook that took
-    longer than ``timeout`` would get the worker killed). ``/healthz`` says ``"warm": true``
-    once done (web/warming.py)."""
-    from web import warming
-
+    # Read the index's tables (term sets, spelling, segment arrays, stored texts) in the
+    # background as the worker starts, so the first requests need not (a start-up hook that
+    # took longer than ``timeout`` would get the worker killed). ``/healthz`` says
+    # ``"warm": true`` once done (web/warming.py).
     warming.start(worker.wsgi)
 
 
