@@ -135,8 +135,10 @@ class Gunicorn:
 
     def wait_warm(self, timeout: float = WARM_TIMEOUT) -> float:
         """Wait until /healthz says ``warm`` WARM_STREAK times in a row; returns the seconds
-        waited. Each probe is a new connection, which any worker may accept, so a streak means
-        every worker is warm (a cold one answers ``"warm": false`` and starts warming)."""
+        waited. Each probe is a new connection, which any worker may accept, so a streak makes
+        it likely, not certain, that every worker is warm: a worker that accepted none of the
+        probes is not asked (every worker starts warming as it boots, and a cold one that is
+        asked answers ``"warm": false`` and resets the streak)."""
         started = time.monotonic()
         streak = 0
         while streak < WARM_STREAK:
