@@ -7,8 +7,10 @@ The app is made as gunicorn makes it (``create_app``, result cache off), warmed 
 warms itself (``web.warming``), then asked for every URL of the wrk script ``bench.http_load``
 wrote (``/search?q=…``) through Flask's test client, ``--rounds`` times. Each part of the
 request path (engine, snippets, ``matched``, stored fields, suggestion, JSON) is timed by
-wrapping it with a clock of this thread's CPU time, so the parts add up without a profiler's
-overhead. The first round meets words and queries the warm-up did not; later ones are warm.
+wrapping it with a clock of this thread's CPU time, without a profiler's overhead. The parts
+nest, so they do not add up: ``Searcher.search`` holds all but ``public_result`` and the JSON
+response, and the suggestion holds a ``build_query`` of its own. The first round meets words
+and queries the warm-up did not; later ones are warm.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bench import datasets
 
 # (owner module, class or None, attribute, label): the parts of a request that are timed.
 PARTS = (
-    ("search.querying", "Searcher", "search", "Searcher.search (all below)"),
+    ("search.querying", "Searcher", "search", "Searcher.search (holds all but web parts)"),
     ("search.querying", "Searcher", "_run", "engine: ranked hits, total, facets"),
     ("search.snippets", "Highlighter", "snippet", "snippets"),
     ("search.querying", "Searcher", "_matched", "matched"),
@@ -105,7 +107,7 @@ def main(argv=None) -> int:
         print(f"\nround {r + 1}: {1000 * total / n:.2f} ms CPU a request over {n} URLs")
         for label, secs in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
             calls = clock.calls[label]
-            print(f"  {label:38} {1000 * secs / n:7.3f} ms a request "
+            print(f"  {label:42} {1000 * secs / n:7.3f} ms a request "
                   f"({calls} calls, {1e6 * secs / calls:.0f} us each)")
         each.sort(reverse=True)
         print(f"  slowest {args.slowest} (ms CPU):")
