@@ -27,21 +27,22 @@ def _pair_terms(a: str, b: str, script: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=256)
-def _lookups(terms: frozenset[str]) -> tuple[frozenset, frozenset, frozenset, frozenset]:
+def _lookups(terms: frozenset[str]) -> tuple[frozenset, frozenset, frozenset]:
     """What ``_forms`` tests the words of every text against, for one query's ``terms``."""
     wanted = frozenset(("x", t) for t in terms)
+    # Every beginning of the terms, the whole terms too: a word sharing none of these has
+    # neither a wanted key nor a key head (Word.probe), so ``heads`` is the probe as well.
     heads = frozenset(t[:n] for t in terms for n in range(1, len(t) + 1))
-    probe = heads.union(terms)  # a word sharing no string with these has neither (Word.probe)
     ends = key_tails(terms)  # a pair whose second word has none of these has none either
-    return wanted, heads, probe, ends
+    return wanted, heads, ends
 
 
 def _forms(words: Scan, terms: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
     """Where each of ``terms`` is a key of a word or adjacent pair of the text."""
-    wanted, heads, probe, ends = _lookups(terms)
+    wanted, heads, ends = _lookups(terms)
     found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
     last_word = len(words.words) - 1
-    for k in words.sharing(probe):
+    for k in words.sharing(heads):
         w = words.words[k]
         if not w.keys.isdisjoint(wanted):
             for i, t in enumerate(w.toks):
