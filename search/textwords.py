@@ -20,6 +20,7 @@ from itertools import accumulate, compress
 from operator import attrgetter, not_
 
 from search.analysis import crossscript, filters
+from search.analysis.analyzers import recent
 from search.analysis.stopwords import stopwords
 from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
 
@@ -272,12 +273,8 @@ def cached_scan(text: str, limit: int | None = None) -> Scan:
     """``scan(text, limit)``, remembered for the last few texts of this thread."""
     if limit is not None and limit >= len(text):
         limit = None  # the same scan as the whole text's
-    cache = getattr(_local, "cache", None)
-    if cache is None:
-        cache = _local.cache = {}
-    found = cache.get((text, limit))
-    if found is None:
-        if len(cache) >= _SCAN_CACHE:
-            cache.clear()
-        found = cache[(text, limit)] = scan(text, limit)
-    return found
+    return recent(_local, (text, limit), _scan_of, _SCAN_CACHE)
+
+
+def _scan_of(text_and_limit: tuple[str, int | None]) -> Scan:
+    return Scan(*text_and_limit)
