@@ -16,14 +16,13 @@ The terms are exactly those of ``analyzers.terms`` over ``tokenizers.tokenize`` 
 Only positions and counts come out: no character offsets, which indexing does not keep.
 """
 
-import re
 import threading
 
 from search.analysis import crossscript
 from search.analysis.analyzers import joined_pair, recent, term_list
 from search.analysis.tokenizers import (
     GLUE_MARKS,
-    ODD_SPACE,
+    ODD_SPACE_RE,
     SENTENCE_GAP,
     _Builder,
     _Recorder,
@@ -32,11 +31,6 @@ from search.analysis.tokenizers import (
 )
 
 RULES = ("strict", "loose", "join", "stem", "xkey")
-# What makes ``tokenize`` read a text whole (its _GLUED_TO_SPACE), found without searching
-# the whole text for a mark after a space: odd white space anywhere, or a stretch that
-# begins with a mark and has white space before it.
-_ODD_SPACE = re.compile("[" + ODD_SPACE + "]")
-_MARK_FIRST = re.compile("[" + GLUE_MARKS + "]")
 _PAIRED = ("word", "part")  # the kinds that form cross-script pairs (crossscript._pairs)
 
 
@@ -72,7 +66,7 @@ class _Stretch:
         self.last = _key(toks[-1]) if toks else None
         self.advance = b.pos + 1  # positions the stretch takes
         self.open_after = bool(toks) and toks[-1].sentence == b.sentence
-        self.mark_first = _MARK_FIRST.match(chunk) is not None
+        self.mark_first = chunk[0] in GLUE_MARKS
 
 
 def _key(tok) -> str | None:
@@ -117,7 +111,8 @@ class TextTerms:
     def __init__(self, text: str):
         self.text = text
         self._tokens = self._records = self._pairs = self._positions = None
-        if _ODD_SPACE.search(text):
+        if ODD_SPACE_RE.search(text):  # what makes tokenize read a text whole (also a
+            # stretch that begins with a mark after white space: _Stretch.mark_first)
             self._by_tokens()
 
     def _by_tokens(self):

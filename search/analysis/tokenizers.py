@@ -178,7 +178,7 @@ def tokenize(text: str) -> list[Tok]:
     none) except a sentence end at a line break, which is kept here, a mark or format
     character just after a space (which ICU glues to the space) and unusual white space
     (line separators, ideographic spaces), for which the whole text is tokenized in one go."""
-    if _ODD_SPACE.search(text):
+    if ODD_SPACE_RE.search(text):
         return _tokenize_whole(text)
     b = _Builder()
     toks = b.toks
@@ -191,7 +191,7 @@ def tokenize(text: str) -> list[Tok]:
             b.end_sentence()
         at = m.end()
         chunk = m.group()
-        if start and chunk[0] in _GLUE_MARK_SET:  # a mark after white space: read it whole
+        if start and chunk[0] in GLUE_MARKS:  # a mark after white space: read it whole
             return _tokenize_whole(text)
         events = remembered(chunk)
         if events is None:
@@ -226,34 +226,16 @@ def _scan(b, text: str):
 _STRETCH = re.compile(r"\S+")
 # A combining mark or format character right after white space: ICU keeps it with the space
 # (word-break rule WB4; emoji modifiers and halfwidth sound marks are Extend too).
-
-
-def _codes_of(categories: tuple[str, ...], extra: str) -> list[int]:
-    codes = [c for c in range(0x80, 0x110000) if unicodedata.category(chr(c)) in categories]
-    return sorted(set(codes).union(map(ord, extra)))
-
-
-def _class_of(codes: list[int]) -> str:
-    runs = []
-    for c in codes:
-        if runs and runs[-1][1] == c - 1:
-            runs[-1][1] = c
-        else:
-            runs.append([c, c])
-    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "")
-                   for a, b in runs)
-
-
-# Also any white space but the plain kinds (tab to CR, space, no-break space): normalization
-# reads the others as part of the word before them (normalize_with_offsets).
 _EXTEND_TOO = "\uff9e\uff9f" + "".join(map(chr, range(0x1F3FB, 0x1F400)))
-_GLUE_CODES = _codes_of(("Mn", "Mc", "Me", "Cf"), _EXTEND_TOO)
-GLUE_MARKS = _class_of(_GLUE_CODES)  # a character class's body
-_GLUE_MARK_SET = frozenset(map(chr, _GLUE_CODES))
-# White space other than tab to CR, space and no-break space (str.isspace, as re's \s), as
-# a plain class: searching for one is ten times faster than for ``[^\S\t-\r \xa0]``.
+GLUE_MARKS = frozenset(
+    [chr(c) for c in range(0x80, 0x110000)
+     if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me", "Cf")]).union(_EXTEND_TOO)
+# Also any white space but the plain kinds (tab to CR, space, no-break space): normalization
+# reads the others as part of the word before them (normalize_with_offsets). Written out (as
+# str.isspace and re's \s know them): searching for one is ten times faster than for
+# ``[^\S\t-\r \xa0]``.
 ODD_SPACE = "\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_ODD_SPACE = re.compile("[" + ODD_SPACE + "]")
+ODD_SPACE_RE = re.compile("[" + ODD_SPACE + "]")
 _END = None  # a sentence end, among a stretch's recorded tokens
 _STRETCHES: dict[str, tuple] = {}
 _STRETCHES_MAX = 400_000  # distinct stretches remembered (forgotten all at once past it)
