@@ -63,8 +63,8 @@ class _Span(NamedTuple):
 
     start: int
     end: int
-    words: Set[int] = frozenset()  # the query words it matches
-    number: int = 0  # its place among the text's spans
+    words: Set[int]  # the query words it matches
+    number: int  # its place among the text's spans
 
 
 class Highlighter:
