@@ -93,15 +93,14 @@ class Highlighter:
         # first word (less its last letter, which joining may change) is one.
         self.heads = {term[:n] for kind, term in self.wanted if kind in "sl"
                       for n in range(len(term))}
+        x_terms = [term for kind, term in self.lookup_keys if kind == "x"]
         # Beginnings of the query's cross-script keys (with the document script's prefix):
         # a document pair can only have one of them as key if its first word's key begins
         # one (see textwords.key_heads).
-        self.x_heads = {term[:n] for kind, term in [*self.wanted, *self.joined] if kind == "x"
-                        for n in range(1, len(term) + 1)}
+        self.x_heads = {term[:n] for term in x_terms for n in range(1, len(term) + 1)}
         # Endings of those keys: a pair's key can only be one if its second word's tails
         # hold one (see textwords.pair_tails).
-        self.x_tails = key_tails(term for kind, term in [*self.wanted, *self.joined]
-                                 if kind == "x")
+        self.x_tails = key_tails(x_terms)
         self.phrases = []
         for n, phrase in enumerate(phrases, start=len(content)):
             terms = [filters.strict(t.text, t.script) for t in cached_tokens(phrase)
