@@ -47,17 +47,40 @@ def word_keys(text: str, script: str, arabic_heh: bool, query: bool) -> tuple:
     return tuple(keys)
 
 
+# A last key symbol that joining two Urdu words can turn into another: ن before ب or پ is
+# read m (سنبھال), ک and پ before a ھ beginning the next word are خ and ف (کھ, پھ).
+_JOIN_TURNS = {"n": "m", "k": "x", "p": "f"}
+
+
 @lru_cache(maxsize=WORD_CACHE)
 def key_heads(text: str, script: str) -> tuple[str, ...]:
-    """The cross-script keys of a word less their last symbol, prefixed with the script's
-    key prefix. Joining two words changes at most the last symbol of the first word's part
-    of the key (a final h heard, n before b read m, two like symbols merged), so the key of
-    a pair can only be a query key if one of these begins that query key."""
+    """What the key of a pair this word begins starts with, one of these with the script's
+    key prefix (the prefix alone: anything). Joining two Urdu words keeps the first word's
+    key but for its last symbol, which ``_JOIN_TURNS`` may turn (a final h heard, ڑھ read
+    rh, a like symbol merged only add after it or keep it; checked on the news corpus'
+    pairs): the word's keys, and each with that symbol turned. Latin spelling rules reach
+    across the join (c before e, t before ion), and readings may have been cut: there, the
+    keys less their last symbol. So the key of a pair can only be a query key if one of
+    these begins that query key."""
     prefix = crossscript.KEY_PREFIX.get(script)
     if prefix is None:
         return ()
     found = crossscript.keys(filters.strict(text, script), script)
-    return tuple(prefix + k[:-1] for k in found) or (prefix,)
+    if script != "ur" or len(found) >= crossscript.MAX_KEYS:
+        return tuple(prefix + k[:-1] for k in found) or (prefix,)
+    heads = [prefix + k for k in found]
+    for k in found:
+        turned = _JOIN_TURNS.get(k[-1])
+        if turned:
+            heads.append(prefix + _merged(k[:-1] + turned))
+            if turned == "f" and k[-2:-1] == "m":  # the ن of سانپ (smp) is n again: snf
+                heads.append(prefix + _merged(k[:-2] + "nf"))
+    return tuple(heads) or (prefix,)
+
+
+def _merged(key: str) -> str:
+    """``key`` with each run of one symbol as one, as keys are."""
+    return "".join(c for c, _ in itertools.groupby(key))
 
 
 def pair_tails(tok: Tok) -> frozenset:
@@ -108,8 +131,8 @@ class Word:
     keys: frozenset = frozenset()  # every token's word_keys: a word without a wanted key
     # cannot match
     heads: frozenset = frozenset()  # every token less its last letter (snippets' pair check)
-    key_heads: frozenset = frozenset()  # its tokens' cross-script keys less their last
-    # symbol, with the script's prefix: the key of a pair it begins starts with one of them
+    key_heads: frozenset = frozenset()  # its tokens' ``key_heads``: the key of a pair it
+    # begins starts with one of them
     probe: frozenset = frozenset()  # every string of the above (keys without their kind):
     # a word sharing none with a query's strings (``Highlighter.probe``) cannot match it
     tails: frozenset = frozenset()  # what the key of a pair it ends must end with (``pair_tails``)

@@ -134,6 +134,42 @@ def test_roman_word_marks_a_pair_that_starts_with_a_short_word(query, text, snip
     assert [m.label() for m in aliases.explain(tokenize(query), query, ["", text])] == matched
 
 
+@pytest.mark.parametrize("query, text, snippet, matched", [
+    ("sumbul", "یہ سن بل ہے", "یہ <mark>سن بل</mark> ہے", ["sumbul → سن بل"]),
+    ("khanam", "وہ ک ھانم ہے", "وہ <mark>ک ھانم</mark> ہے", ["khanam → ک ھانم"]),
+    ("sanfi", "وہ سانپ ھی تھا", "وہ <mark>سانپ ھی</mark> تھا", ["sanfi → سانپ ھی"]),
+], ids=["noon-read-m", "kaf-aspirated", "pe-aspirated-noon-back"])
+def test_pair_whose_first_word_changes_its_last_symbol_when_joined(query, text, snippet,
+                                                                   matched):
+    # Joined, سن ends in m (before ب), ک in x and سانپ in nf (before ھ): the pair's key does
+    # not begin with the first word's own key, and the pair must still be looked at
+    # (textwords.key_heads).
+    assert Highlighter(query).snippet(text) == snippet
+    assert [m.label() for m in aliases.explain(tokenize(query), query, ["", text])] == matched
+
+
+@pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
+                    reason="needs ../shared/data/news (set TALASH_DATA_DIR)")
+def test_pair_keys_begin_with_a_head_of_their_first_word():
+    """What lets snippets and ``matched`` skip most pairs (textwords.key_heads): the key of
+    two Urdu words written as one begins with one of the first word's heads, for pairs of
+    real words, side by side or not, and before every word that begins with ھ."""
+    with open(DATA / "news" / "docs.jsonl", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in itertools.islice(fh, 300)]
+    words = sorted({t.text for doc in docs for t in tokenize(doc["body"])
+                    if t.script == "ur" and t.kind == "word"})
+    seconds = words[::211] + [w for w in words if w.startswith("ھ")] + ["ھی", "ھانا"]
+    checked = 0
+    for first in words:
+        heads = textwords.key_heads(first, "ur")
+        for second in seconds:
+            for key in crossscript.pair_keys(filters.strict(first, "ur"),
+                                             filters.strict(second, "ur"), "ur"):
+                assert any(("u" + key).startswith(h) for h in heads), (first, second, key)
+                checked += 1
+    assert checked > 50_000
+
+
 @pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
                     reason="needs ../shared/data/news (set TALASH_DATA_DIR)")
 def test_pair_keys_end_with_a_tail_of_their_second_word():
