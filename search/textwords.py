@@ -28,6 +28,7 @@ WORD_CACHE = 1 << 16  # distinct words kept per process (4,392 news articles hav
 _WORD = re.compile(r"\S+")
 _N_SPANS = attrgetter("n_spans")
 _PROBE = attrgetter("probe")
+_PLUS_ONE = (1).__add__
 _local = threading.local()
 _SCAN_CACHE = 4  # texts per thread: a hit's snippet and its explanation read the same body
 
@@ -202,19 +203,36 @@ class Scan:
         self.n_spans = self.span_base[-1]
         self.lines = "\n" in text  # only then can white space end a sentence
         self._starts: list[int] | None = None
-        self._strict: frozenset | None = None
+        self._spaced: bool | None = None
+        self._shared: tuple[frozenset, list[int]] | None = None
+
+    def _single_spaced(self) -> bool:
+        """Whether the words are one white-space character apart, with none before the first:
+        then where a word begins follows from the lengths of those before it (every news
+        article is so; finding the words again with a regex took 4x as long)."""
+        if self._spaced is None:
+            self._spaced = self.limit == sum(map(len, self.raws)) + len(self.raws) - 1
+        return self._spaced
 
     @property
     def starts(self) -> list[int]:
         """Where each word begins in the text."""
         if self._starts is None:
-            self._starts = [m.start() for m in _WORD.finditer(self.text, 0, self.limit)]
+            if self._single_spaced():
+                self._starts = list(accumulate(map(_PLUS_ONE, map(len, self.raws[:-1])),
+                                               initial=0))
+            else:
+                self._starts = [m.start() for m in _WORD.finditer(self.text, 0, self.limit)]
         return self._starts
 
     def starts_of(self, k0: int, k1: int) -> list[int]:
         """Where words ``k0`` to ``k1`` begin, without finding all the others."""
         if self._starts is not None:
             return self._starts[k0:k1 + 1]
+        if self._single_spaced():
+            first = sum(map(len, itertools.islice(self.raws, k0))) + k0
+            return list(accumulate(map(_PLUS_ONE, map(len, self.raws[k0:k1])),
+                                   initial=first))
         # The matches before k0 are stepped over in C. (A pattern that skips k0 words at once
         # is a new pattern for nearly every k0: compiling it took ~30 us, more than this.)
         return [m.start() for m in itertools.islice(
@@ -223,9 +241,16 @@ class Scan:
     def sharing(self, probe: frozenset) -> list[int]:
         """The numbers of the words whose ``probe`` shares a string with ``probe`` (a query's
         strings): the only ones that can match it, usually a handful. One set test a word,
-        all in C."""
-        return list(compress(range(len(self.words)),
-                             map(not_, map(probe.isdisjoint, map(_PROBE, self.words)))))
+        all in C; a probe within the last one asked for (a snippet's, then ``matched``'s of
+        the same query) tests only the words that one found."""
+        last = self._shared
+        if last is not None and probe <= last[0]:
+            words = self.words
+            return [k for k in last[1] if not probe.isdisjoint(words[k].probe)]
+        found = list(compress(range(len(self.words)),
+                              map(not_, map(probe.isdisjoint, map(_PROBE, self.words)))))
+        self._shared = (probe, found)
+        return found
 
     def span_of(self, k: int, i: int) -> int:
         """The number of the span that token i of word k is in."""
@@ -262,11 +287,9 @@ class Scan:
             out.append((k, i))
         return out
 
-    def strict_forms(self) -> frozenset:
-        """The exact forms of all the text's tokens."""
-        if self._strict is None:
-            self._strict = frozenset().union(*(w.strict for w in self.words))
-        return self._strict
+    def strict_forms(self) -> "_StrictForms":
+        """The exact forms of all the text's tokens (for ``in``)."""
+        return _StrictForms(self)
 
     def tokens(self) -> list[Tok]:
         """Every token of the text, as ``tokenize`` gives them."""
@@ -285,6 +308,21 @@ class Scan:
             last_pos, last_sentence = p + w.last_pos, s + w.toks[-1].sentence
             seen, broken = True, w.tail_break
         return out
+
+
+class _StrictForms:
+    """Whether a term is the exact form of a token of a scanned text. Only the words sharing
+    the term are looked at (``Scan.sharing``: mostly within a query's probe, so no pass over
+    the text), not a set of every form built first."""
+
+    __slots__ = ("scan",)
+
+    def __init__(self, words: Scan):
+        self.scan = words
+
+    def __contains__(self, term: str) -> bool:
+        words = self.scan.words
+        return any(term in words[k].strict for k in self.scan.sharing(frozenset((term,))))
 
 
 def scan(text: str, limit: int | None = None) -> Scan:

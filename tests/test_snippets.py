@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import re
 
 import pytest
 
@@ -109,6 +110,30 @@ def test_scanned_words_give_the_tokens_of_the_whole_text():
              "ا\u0653ج 🇵🇰 خبر\u200cیں " * 3]
     for text in texts:
         assert textwords.scan(text).tokens() == tokenize(text), text
+
+
+@pytest.mark.parametrize("text, limit", [
+    ("ایک دو تین چار", None), ("ایک دو تین چار", 6), ("ایک دو تین چار", 7),
+    (" ایک دو", None), ("ایک  دو\nتین\n\nچار ", None), ("ایک\tدو", None), ("ایک", None),
+    ("", None), ("  ", None),
+])
+def test_scan_finds_where_each_word_begins(text, limit):
+    # One space apart, the starts are added up from the words' lengths; otherwise found
+    # by a regex. Both must give where each word of text[:limit] begins.
+    expected = [m.start() for m in re.finditer(r"\S+", text[:limit])]
+    assert textwords.scan(text, limit).starts == expected
+    for k0 in range(len(expected)):
+        for k1 in range(k0, len(expected)):
+            assert textwords.scan(text, limit).starts_of(k0, k1) == expected[k0:k1 + 1]
+
+
+def test_exact_forms_of_a_scanned_text():
+    words = textwords.scan("لاہور میں اسموگ، Elections")
+    forms = words.strict_forms()
+    assert [t in forms for t in ("لاہور", "میں", "اسموگ", "elections", "لاہ", "smog")] == [
+        True, True, True, True, False, False]
+    words.sharing(Highlighter("لاہور اسموگ").probe)  # asked again within that probe
+    assert ["لاہور" in forms, "اسموگ" in forms, "میں" in forms] == [True, True, True]
 
 
 @pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
