@@ -18,11 +18,11 @@ spelling or vector fields (talash's schema has none; the constructor checks).
 
 from array import array
 
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search.codec import TalashCodec
+from search.fields import count_values
 from search.postings import write_field
 
 # Rough bytes of memory held per distinct term (dict entry, list slot, the term itself) and
@@ -157,9 +157,6 @@ class FastSegmentWriter(SegmentWriter):
         fw.close()
 
 
-_FREQUENCIES = [pack_uint(n) for n in range(256)]  # shared values of the common frequencies
-
-
 def _postings(field, value, boost: float) -> tuple:
     """``(terms, weights, values, held, length)`` of one field's value: what Whoosh's
     writer would pool for it (weights multiplied by ``boost`` as Whoosh does, 1.0 too).
@@ -173,8 +170,8 @@ def _postings(field, value, boost: float) -> tuple:
             weights = freqs  # whole numbers: the weights array holds them as floats
         else:
             weights = [f * fb * boost for f in freqs]
-        if values is None:  # frequencies: a few distinct values, one object each
-            values = [_FREQUENCIES[f] if f < 256 else pack_uint(f) for f in freqs]
+        if values is None:  # counts: empty, or a few distinct values, one object each
+            values = count_values(field.format, freqs)
             held = 0
         else:
             held = sum(len(v) + 40 for v, f in zip(values, freqs, strict=True) if f > 1)
