@@ -4,25 +4,27 @@ A word in thousands of documents has thousands of postings, which Whoosh keeps i
 blocks per segment; decoding them again for every query was most of a query's time on a
 large index. When a generation is sealed, the lists of the terms in at least ``min_df(n)``
 of its n documents (in the fields queries look words up in) are written once, across all
-segments, in global document numbers, to five files beside the segments:
+segments, in global document numbers, to six files beside the segments:
 
-    frequent-gaps.npy  uint8: every list's gaps between document numbers, one list after the
-                       other, each in the narrowest width (1, 2 or 4 bytes, little-endian)
-                       that is smallest with its exceptions
-    frequent-high.npy  uint32 (2, n): the exceptions, gaps too wide for their list's width:
-                       where in the list, and the part of the gap above the width
-    frequent-tf.npy    the term frequencies (uint8 or uint16 counts, else float32)
-    frequent-spans.npy per list: first frequency, length, byte offset of its gaps, width,
-                       first and last exception (``SPAN``)
-    frequent.json      {field: {term: row of frequent-spans.npy}}
+    frequent-gaps.npy   uint8: every list's gaps between document numbers, one list after
+                        the other, each in the narrowest width (1, 2 or 4 bytes) that is
+                        smallest with its exceptions (``search.packing``)
+    frequent-high.npy   uint32 (2, n): the exceptions, gaps too wide for their list's width
+    frequent-counts.npy the term frequencies (whole counts), four bits each
+    frequent-big.npy    uint32 (2, n): the counts of 15 or more (a field with fractional
+                        weights has frequent-tf.npy, float32, instead of these two)
+    frequent-spans.npy  per list: first frequency, length, byte offset of its gaps, width,
+                        first and end exception (``SPAN``)
+    frequent.json       {field: {term: row of frequent-spans.npy}}
 
-Most postings are of very frequent terms, whose gaps are small: 1.2 bytes a document
-number against 4 (at 100,000 documents, 215 MB of uint32 numbers became ~63 MB). A list is
-decoded with one ``cumsum`` into int64 numbers, which the scorer indexes with faster than
-the uint32 ones it was given before. A reader maps the arrays (``np.load(mmap_mode="r")``),
-so worker processes share one copy through the page cache. A generation with the older
-layout (``frequent-ids.npy``: uint32 numbers, ``[start, end]`` in the table) is read as it
-is; one without the files (older still) is searched without them.
+Most postings are of very frequent terms, whose gaps are small: ~1.3 bytes a document number
+and half a byte a count, against 4 and 1 (at 100,000 documents, 269 MB became ~100 MB). A
+list is decoded with one ``cumsum`` into int64 numbers, which the scorer indexes with faster
+than the uint32 ones it was given before; the longest decoded lists are kept (``KEEP``). A
+reader maps the arrays (``np.load(mmap_mode="r")``), so worker processes share one copy
+through the page cache. A generation with the older layout (``frequent-ids.npy``: uint32
+numbers, ``frequent-tf.npy``, ``[start, end]`` in the table) is read as it is; one without
+the files (older still) is searched without them.
 """
 
 import json
@@ -37,17 +39,16 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from search.building import _die_with, cores
+from search.packing import PackedCounts, decode_gaps, encode_gaps, pack_counts
 from search.scoring import _postings
 
 FIELDS = ("title", "body", "lead", "loose", "stem", "join")
 IDS, HIGH, TF = "frequent-gaps.npy", "frequent-high.npy", "frequent-tf.npy"
 SPANS, TABLE = "frequent-spans.npy", "frequent.json"
+COUNTS, BIG = "frequent-counts.npy", "frequent-big.npy"  # counts as nibbles, the big ones
 FLAT_IDS = "frequent-ids.npy"  # the layout before the gaps: uint32 numbers
 # frequent-spans.npy's columns.
 SPAN = ("tf_start", "count", "offset", "width", "high_start", "high_end")
-_EXCEPTION_BYTES = 8  # where in its list, and the high part: two uint32
-_WIDTHS = np.array([1, 2, 4])
-_DTYPES = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
 # A W3 term info begins "!BfI...": flags, weight, then the document frequency.
 _DF, _DF_AT = struct.Struct("!I"), 5
 MIN_DF = 64  # never worth it below this many documents
@@ -98,7 +99,16 @@ def write(gen: Path, procs: int | None = None):
     _save(gen / IDS, _joined([p[0] for p in parts], np.uint8))
     _save(gen / HIGH, np.concatenate([p[1] for p in parts], axis=1) if parts else
           np.empty((2, 0), np.uint32))
-    _save(gen / TF, _compact(_joined([p[2] for p in parts], np.float32)))
+    tf = _compact(_joined([p[2] for p in parts], np.float32))
+    if tf.dtype.kind == "u":  # counts: four bits each
+        packed, big = pack_counts(tf)
+        _save(gen / COUNTS, packed)
+        _save(gen / BIG, big)
+        (gen / TF).unlink(missing_ok=True)  # (a copy's, as below)
+    else:
+        _save(gen / TF, tf)
+        for name in (COUNTS, BIG):
+            (gen / name).unlink(missing_ok=True)
     spans = _joined(spans, np.int64).reshape(-1, len(SPAN))
     _save(gen / SPANS, spans.astype(np.uint32) if spans.max(initial=0) < 2**32 else spans)
     tmp = gen / (TABLE + ".tmp")
@@ -144,8 +154,8 @@ def _split(wanted: list, parts: int) -> list[list]:
 
 def _read_lists(gen: str, chunk: list) -> tuple[np.ndarray, ...]:
     """The lists of ``chunk``'s terms over every segment, one after the other, encoded
-    (``_encode``: gaps, exceptions, frequencies as ``_compact`` stores them, spans with
-    positions from the chunk's beginning). Encoded here already: a fifth of the bytes to
+    (``packing.encode_gaps``: gaps, exceptions; frequencies as ``_compact`` stores them;
+    spans with positions from the chunk's beginning). Encoded here already: a fifth of the bytes to
     send back to the parent, and encoded on every core."""
     ix = whoosh_index.open_dir(gen)
     ids_parts, tf_parts = [], []
@@ -159,40 +169,9 @@ def _read_lists(gen: str, chunk: list) -> tuple[np.ndarray, ...]:
                     ids_parts.append((ids + offset).astype(np.uint32))
                     tf_parts.append(tf.astype(np.float32))
                     sizes[n] += len(ids)
-    gaps, high, spans = _encode(_joined(ids_parts, np.uint32), sizes)
+    gaps, high, spans = encode_gaps(_joined(ids_parts, np.uint32), sizes)
     tf = _compact(np.concatenate(tf_parts)) if tf_parts else np.empty(0, np.float32)
-    return gaps, high, tf, spans
-
-
-def _encode(ids: np.ndarray, sizes: np.ndarray):
-    """Lists of document numbers (ascending each, one after the other, ``sizes`` long) as
-    gaps: each list's gaps (its first from 0) in the width of 1, 2 or 4 bytes that costs
-    least with its exceptions, the gaps that do not fit it, listed apart (place in the list,
-    the gap shifted right by the width). Returns the gap bytes, the exceptions (uint32,
-    rows: places, high parts) and each list's span (``SPAN``, from the beginning of these)."""
-    n = len(sizes)
-    starts = np.cumsum(sizes) - sizes
-    gaps = np.diff(ids.astype(np.int64), prepend=0)
-    firsts = starts[sizes > 0]
-    gaps[firsts] = ids[firsts]
-    owner = np.repeat(np.arange(n, dtype=np.int32), sizes)  # each posting's list
-    over = [np.bincount(owner[gaps >= 1 << 8 * w], minlength=n) for w in (1, 2)]
-    cost = np.stack([sizes + _EXCEPTION_BYTES * over[0], 2 * sizes + _EXCEPTION_BYTES * over[1],
-                     4 * sizes])
-    width = _WIDTHS[cost.argmin(axis=0)]  # the narrowest of equal costs
-    nbytes = width * sizes
-    offsets = np.cumsum(nbytes) - nbytes
-    out = np.empty(int(nbytes.sum()), np.uint8)
-    for s, c, o, w in zip(starts.tolist(), sizes.tolist(), offsets.tolist(), width.tolist(),
-                          strict=True):
-        low = gaps[s:s + c] & ((1 << 8 * w) - 1)
-        out[o:o + w * c] = low.astype(_DTYPES[w]).view(np.uint8)
-    shift = np.repeat((8 * width).astype(np.uint8), sizes)
-    wide = np.flatnonzero(gaps >> shift)
-    high = np.stack([wide - starts[owner[wide]], gaps[wide] >> shift[wide]]).astype(np.uint32)
-    per = np.bincount(owner[wide], minlength=n)
-    ends = np.cumsum(per)
-    return out, high, np.stack([starts, sizes, offsets, width, ends - per, ends], axis=1)
+    return gaps, high, tf, np.column_stack([np.cumsum(sizes) - sizes, sizes, spans])
 
 
 def _frequencies(reader, field: str):
@@ -235,9 +214,13 @@ def _save(path: Path, arr: np.ndarray):
 class Frequent:
     """The frequent lists of one generation, mapped from its files (None if it has none)."""
 
-    def __init__(self, gaps: np.ndarray, high: np.ndarray, tf: np.ndarray, spans: np.ndarray,
-                 table: dict):
+    def __init__(self, gaps: np.ndarray, high: np.ndarray, tf: "np.ndarray | PackedCounts",
+                 spans: np.ndarray, table: dict):
         self.gaps, self.high, self.tf, self.spans, self.table = gaps, high, tf, spans, table
+        self._big = None  # per row, where its big counts are listed (packed counts only)
+        if isinstance(tf, PackedCounts):
+            starts = spans[:, 0].astype(np.int64)
+            self._big = tf.big_between(starts, starts + spans[:, 1])
         self._decoded: dict[int, tuple] = {}  # row -> postings; oldest first
         self._held = 0  # postings in _decoded
         self._lock = threading.Lock()
@@ -248,8 +231,9 @@ class Frequent:
             table = json.loads((gen / TABLE).read_text(encoding="utf-8"))
             if not (gen / SPANS).exists():
                 return FlatFrequent(_mapped(gen / FLAT_IDS), _mapped(gen / TF), table)
-            return cls(_mapped(gen / IDS), _mapped(gen / HIGH), _mapped(gen / TF),
-                       _mapped(gen / SPANS), table)
+            tf = (PackedCounts(_mapped(gen / COUNTS), _mapped(gen / BIG))
+                  if (gen / COUNTS).exists() else _mapped(gen / TF))
+            return cls(_mapped(gen / IDS), _mapped(gen / HIGH), tf, _mapped(gen / SPANS), table)
         except (OSError, ValueError):  # no such files (an older generation): not used
             return None
 
@@ -263,14 +247,14 @@ class Frequent:
         found = self._decoded.get(row)
         if found is not None:
             return found
-        start, count, offset, width, first, last = self.spans[row].tolist()
-        ids = self.gaps[offset:offset + width * count].view(_DTYPES[width]).astype(np.int64)
-        if last > first:
-            places, high = self.high[:, first:last]
-            ids[places] += high.astype(np.int64) << 8 * width
-        np.cumsum(ids, out=ids)
-        ids.flags.writeable = False  # shared by every thread, as the mapped views were
-        found = ids, self.tf[start:start + count]
+        start, count, *where = self.spans[row].tolist()
+        if self._big is None:
+            tf = self.tf[start:start + count]
+        else:
+            tf = self.tf.unpack(start, start + count, *self._big[row].tolist())
+        found = decode_gaps(self.gaps, self.high, count, *where), tf
+        for array in found:
+            array.flags.writeable = False  # shared by every thread, as the mapped views were
         if count >= KEEP_FROM:
             self._keep(row, found)
         return found

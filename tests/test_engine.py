@@ -274,7 +274,8 @@ def test_frequent_lists_read_on_several_processes_are_the_same_files(
     monkeypatch.setattr(frequent, "MIN_DF", 5)
     build_index(tmp_path / "ix", list(sample_docs.values()))
     gen = live_generation(tmp_path / "ix")
-    files = (frequent.IDS, frequent.HIGH, frequent.TF, frequent.SPANS, frequent.TABLE)
+    files = (frequent.IDS, frequent.HIGH, frequent.COUNTS, frequent.BIG, frequent.SPANS,
+             frequent.TABLE)
     one = {name: (gen / name).read_bytes() for name in files}
     assert len(frequent._split(frequent._frequent_terms(gen), 3)) == 3
     for name in files:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from search import frequent
+from search import frequent, packing
 from search.generations import live_generation, seal
 from search.indexing import build_index, update_index
 from tests.test_engine import check_same
@@ -18,10 +18,11 @@ def _stored(lists: list[list[int]]) -> frequent.Frequent:
     each posting's count is its place in the list plus one)."""
     sizes = np.array([len(x) for x in lists], dtype=np.int64)
     ids = np.array([n for x in lists for n in x], dtype=np.uint32)
-    gaps, high, spans = frequent._encode(ids, sizes)
+    gaps, high, where = packing.encode_gaps(ids, sizes)
+    spans = np.column_stack([np.cumsum(sizes) - sizes, sizes, where])
     tf = np.array([i + 1 for x in lists for i in range(len(x))], dtype=np.uint16)
-    return frequent.Frequent(gaps, high, tf, spans, {"body": {
-        f"t{n}": n for n in range(len(lists))}})
+    return frequent.Frequent(gaps, high, packing.PackedCounts(*packing.pack_counts(tf)),
+                             spans, {"body": {f"t{n}": n for n in range(len(lists))}})
 
 
 LISTS = [
@@ -43,6 +44,18 @@ def test_each_list_decodes_to_its_numbers_and_counts():
         assert tf.tolist() == list(range(1, len(want) + 1))
         assert not ids.flags.writeable  # shared between threads
     assert stored.whole("body", "nope") is None and stored.whole("title", "t0") is None
+
+
+def test_counts_unpack_from_any_place():
+    rng = np.random.default_rng(5)
+    counts = rng.choice([1, 1, 1, 2, 3, 14, 15, 16, 229, 300], size=1001).astype(np.uint16)
+    packed = packing.PackedCounts(*packing.pack_counts(counts))
+    assert len(packed.packed) == 501 and packed.dtype == np.uint16  # 300 needs two bytes
+    for start, stop in [(0, 1001), (1, 2), (0, 0), (7, 500), (500, 1001), (1000, 1001)]:
+        got = packed[start:stop]
+        assert got.tolist() == counts[start:stop].tolist()
+    small = packing.PackedCounts(*packing.pack_counts(np.minimum(counts, 255)))
+    assert small.dtype == np.uint8 and small[3:9].tolist() == np.minimum(counts, 255)[3:9].tolist()
 
 
 def test_each_list_takes_the_width_that_costs_least():
@@ -86,8 +99,9 @@ def _as_flat(gen):
             ids.append((start, lists.whole(field, term)[0]))
     flat = np.concatenate([x for _s, x in sorted(ids, key=lambda p: p[0])]).astype(np.uint32)
     np.save(gen / frequent.FLAT_IDS, flat)
+    np.save(gen / frequent.TF, lists.tf[0:len(flat)])  # counts, a byte each
     (gen / frequent.TABLE).write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
-    for name in (frequent.IDS, frequent.HIGH, frequent.SPANS):
+    for name in (frequent.IDS, frequent.HIGH, frequent.SPANS, frequent.COUNTS, frequent.BIG):
         (gen / name).unlink()
     meta = json.loads((gen / "talash.json").read_text(encoding="utf-8"))
     seal(gen, meta["documents"])
@@ -108,11 +122,13 @@ def test_a_generation_with_flat_lists_is_searched_the_same_and_updated_to_gaps(
     assert isinstance(old, frequent.FlatFrequent)
     assert {(f, t): old.whole(f, t)[0].tolist() for f, terms in old.table.items()
             for t in terms} == want
+    assert old.tf.dtype == np.uint8 and len(old.tf) == len(flat)
     assert check_same(str(tmp_path)) >= 20  # searched through the flat lists
     update_index(tmp_path, [dict(d, body=d["body"] + " لاہور") for d in docs])
     second = live_generation(tmp_path)
     assert second != first
-    assert not (second / frequent.FLAT_IDS).exists()  # the copy's flat lists went
+    for name in (frequent.FLAT_IDS, frequent.TF):  # the copy's flat lists went
+        assert not (second / name).exists()
     assert isinstance(frequent.Frequent.load(second), frequent.Frequent)
     assert np.array_equal(np.load(first / frequent.FLAT_IDS), flat)  # the source's stayed
     assert check_same(str(tmp_path)) >= 20
