@@ -48,9 +48,10 @@ def word_keys(text: str, script: str, arabic_heh: bool, query: bool) -> tuple:
     return tuple(keys)
 
 
-# A last key symbol that joining two Urdu words can turn into another: ن before ب or پ is
-# read m (سنبھال), ک and پ before a ھ beginning the next word are خ and ف (کھ, پھ).
-_JOIN_TURNS = {"n": "m", "k": "x", "p": "f"}
+# A last key symbol that joining two Urdu words can turn into others: ن before ب or پ is
+# read m (سنبھال: only ever followed by b or p), ک and پ before a ھ beginning the next word
+# are خ and ف (کھ, پھ).
+_JOIN_TURNS = {"n": ("mb", "mp"), "k": ("x",), "p": ("f",)}
 
 
 @lru_cache(maxsize=WORD_CACHE)
@@ -71,11 +72,9 @@ def key_heads(text: str, script: str) -> tuple[str, ...]:
         return tuple(prefix + k[:-1] for k in found) or (prefix,)
     heads = [prefix + k for k in found]
     for k in found:
-        turned = _JOIN_TURNS.get(k[-1])
-        if turned:
-            heads.append(prefix + _merged(k[:-1] + turned))
-            if turned == "f" and k[-2:-1] == "m":  # the ن of سانپ (smp) is n again: snf
-                heads.append(prefix + _merged(k[:-2] + "nf"))
+        heads += [prefix + _merged(k[:-1] + turned) for turned in _JOIN_TURNS.get(k[-1], ())]
+        if k[-2:] == "mp":  # the ن of سانپ (smp) is n again when پھ is ف: snf
+            heads.append(prefix + _merged(k[:-2] + "nf"))
     return tuple(heads) or (prefix,)
 
 
