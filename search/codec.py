@@ -17,7 +17,15 @@ a bytes object as a call to ``codecs.encode`` on a latin-1 text, ~40 bytes more 
 five times slower to write and to read (packed ids, frequencies and positions are all bytes).
 ``pickle.loads`` reads either, so Whoosh's readers and older segments need nothing new.
 
-The codec is pickled into each segment: this module path is part of the index format.
+Blocks are written in a compact layout (``BLOCKS`` = 2): no tag at the start of a term's
+postings, each block's statistics as one fixed-size struct (``_BLOCK``: 21 bytes where the
+pickled tuple and its length took ~31) and its data deflated without zlib's header and
+checksum (6 bytes; a block is read whole or not at all). A talash index has ~20 blocks per
+document, most of them a term's only one. ``CompactLeafMatcher`` reads them.
+
+The codec is pickled into each segment: this module path is part of the index format. A
+segment written before the compact blocks has a codec without ``blocks`` and is read with
+``PackedLeafMatcher``, as it was written.
 """
 
 import struct
@@ -30,7 +38,6 @@ from pickle import load as pickle_load
 
 import numpy as np
 from whoosh.codec.whoosh3 import (
-    WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3LeafMatcher,
     W3PostingsWriter,
@@ -44,6 +51,11 @@ _INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
 
 INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 PICKLE_PROTOCOL = 3
+BLOCKS = 2  # the block layout new segments are written in (1: Whoosh's tag and pickles)
+# A compact block's head: the length of its data (negative for a term's last block), its
+# postings, last document, largest weight, compression level, shortest and longest length
+# (as length bytes).
+_BLOCK = struct.Struct("<iHIdBBB")
 
 
 _local = threading.local()
@@ -72,12 +84,23 @@ def plain_dumps(obj, protocol: int = PICKLE_PROTOCOL) -> bytes:
     return data
 
 
-def compress(data: bytes, level: int) -> bytes:
-    """zlib at ``level`` with a 4 KB window and a small hash table: a block is at most a few
-    KB, and zlib.compress's defaults (32 KB, 128 KB table) cost ten times as long to set up
-    for one as to compress it, for the same size. Any zlib reader decompresses it."""
-    packer = zlib.compressobj(level, zlib.DEFLATED, 12, 4)
+def compress_raw(data: bytes, level: int) -> bytes:
+    """Deflate at ``level`` with a 4 KB window and a small hash table: a block is at most a
+    few KB, and zlib.compress's defaults (32 KB, 128 KB table) cost ten times as long to set
+    up for one as to compress it, for the same size. No zlib header and checksum (6 bytes of
+    a block's ~100): ``zlib.decompress(data, -15)`` reads it."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -12, 4)
     return packer.compress(data) + packer.flush()
+
+
+def block_bytes(data: bytes, last: bool, count: int, lastdoc: int, maxweight: float,
+                level: int, minbyte: int, maxbyte: int) -> bytes:
+    """A compact block: its head, then its (pickled) data, deflated at ``level`` (0: as it
+    is)."""
+    if level:
+        data = compress_raw(data, level)
+    return _BLOCK.pack(-len(data) if last else len(data), count, lastdoc, maxweight, level,
+                       minbyte, maxbyte) + data
 
 
 class TalashTermInfo(W3TermInfo):
@@ -117,32 +140,18 @@ class PackedPostingsWriter(InliningPostingsWriter):
     def _mini_ids(self):
         if self._byteids:
             return super()._mini_ids()
-        ids = np.frombuffer(self._ids, dtype=np.uint32)
-        return np.diff(ids, prepend=np.uint32(0)).astype("<u4").tobytes()
+        return pack_ids(np.frombuffer(self._ids, dtype=np.uint32))
 
     def _mini_weights(self):
-        weights = np.frombuffer(self._weights, dtype=np.float32)
-        if (weights == 1.0).all():
-            return None
-        if (weights == weights[0]).all():
-            return float(weights[0])
-        return weights.astype("<f4").tobytes()
+        return pack_weights(np.frombuffer(self._weights, dtype=np.float32))
 
     def _write_block(self, last=False):
-        """Whoosh's ``W3PostingsWriter._write_block``, pickling with ``PICKLE_PROTOCOL``."""
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        """Whoosh's ``W3PostingsWriter._write_block``: a compact block (``block_bytes``)."""
         self._terminfo.add_block(self)
         data = plain_dumps((self._mini_ids(), self._mini_weights(), self._mini_values()))
-        comp = self._compression
-        if comp:
-            data = compress(data, comp)
-        info = plain_dumps((len(self._ids), self._ids[-1], self._maxweight, comp,
-                            length_to_byte(self._minlength), length_to_byte(self._maxlength)))
-        size = len(info) + len(data)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(info)
-        self._postfile.write(data)
+        self._postfile.write(block_bytes(
+            data, last, len(self._ids), self._ids[-1], self._maxweight, self._compression,
+            length_to_byte(self._minlength), length_to_byte(self._maxlength)))
         self._blockcount += 1
         self._new_block()
 
@@ -179,7 +188,7 @@ class PackedLeafMatcher(W3LeafMatcher):
             self._read_data()
         ids = self._data[0]
         if isinstance(ids, bytes) and not self._byteids:
-            self._ids = tuple(unpack_ids(ids).tolist())
+            self._ids = tuple(unpack_ids(ids, self._blocklength).tolist())
         else:
             super()._read_ids()
 
@@ -188,14 +197,66 @@ class PackedLeafMatcher(W3LeafMatcher):
             self._read_data()
         weights = self._data[1]
         if isinstance(weights, bytes):
-            self._weights = array("f", np.frombuffer(weights, dtype="<f4").tolist())
+            self._weights = array("f", unpack_weights(weights, self._blocklength).tolist())
         else:
             super()._read_weights()
 
 
-def unpack_ids(packed: bytes) -> np.ndarray:
-    """Document numbers of a packed block."""
-    return np.cumsum(np.frombuffer(packed, dtype="<u4"), dtype=np.int64)
+class CompactLeafMatcher(PackedLeafMatcher):
+    """Reads compact blocks (``block_bytes``)."""
+
+    def _read_header(self):
+        self._baseoffset = self._startoffset  # no tag before the first block
+
+    def _goto(self, position):
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        (length, self._blocklength, self._maxid, self._maxweight, self._compression, mnlen,
+         mxlen) = _BLOCK.unpack(self._postfile.get(position, _BLOCK.size))
+        if length < 0:
+            self._lastblock = True
+            length = -length
+        self._datastart = position + _BLOCK.size
+        self._nextoffset = self._datastart + length
+        self._minlength = byte_to_length(mnlen)
+        self._maxlength = byte_to_length(mxlen)
+
+    def _read_data(self):
+        raw = self._postfile.get(self._datastart, self._nextoffset - self._datastart)
+        self._data = loads(zlib.decompress(raw, -15) if self._compression else raw)
+
+
+def pack_ids(ids: np.ndarray) -> bytes:
+    """A block's document numbers (uint32, ascending): the first as four bytes, then the
+    gaps, all in the narrowest width (1, 2 or 4 bytes) that holds the largest (blocks written
+    before the narrow gaps had 4 always); ``unpack_ids`` tells the width from the length."""
+    gaps = np.diff(ids)
+    return ids[:1].astype("<u4").tobytes() + gaps.astype(_width(gaps.max(initial=0))).tobytes()
+
+
+def _width(top: int) -> str:
+    return "<u1" if top < 2**8 else "<u2" if top < 2**16 else "<u4"
+
+
+def unpack_ids(packed: bytes, n: int) -> np.ndarray:
+    """Document numbers of a packed block of ``n`` postings (``pack_ids``)."""
+    if len(packed) == 4 * n:
+        return np.cumsum(np.frombuffer(packed, dtype="<u4"), dtype=np.int64)
+    ids = np.empty(n, dtype=np.int64)
+    ids[0] = int.from_bytes(packed[:4], "little")
+    ids[1:] = np.frombuffer(packed, dtype=f"<u{(len(packed) - 4) // (n - 1)}", offset=4)
+    return np.cumsum(ids, out=ids)
+
+
+def pack_weights(weights: np.ndarray):
+    """A block's weights (float32): None if all 1, one float if all the same, else a byte
+    each if all are counts under 256 (most are), else four (float32)."""
+    first = weights[0]
+    if (weights == first).all():
+        return None if first == 1.0 else float(first)
+    if (weights == np.round(weights)).all() and 0 <= weights.min() and weights.max() < 256:
+        return weights.astype(np.uint8).tobytes()
+    return weights.astype("<f4").tobytes()
 
 
 def unpack_weights(packed, n: int) -> np.ndarray:
@@ -204,14 +265,17 @@ def unpack_weights(packed, n: int) -> np.ndarray:
         return np.ones(n)
     if isinstance(packed, float):
         return np.full(n, packed)
-    if isinstance(packed, bytes):
-        return np.frombuffer(packed, dtype="<f4").astype(float)
+    if isinstance(packed, bytes):  # a byte each (counts) or four (float32)
+        return np.frombuffer(packed, dtype="<u1" if len(packed) == n else "<f4").astype(float)
     return np.asarray(packed, dtype=float)
 
 
 class TalashCodec(W3Codec):
     def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
+        if not 0 < blocklimit < 2**16:
+            raise ValueError("a block holds 1 to 65,535 postings")
         super().__init__(blocklimit, compression, inlinelimit)
+        self.blocks = BLOCKS  # pickled with the segment: how its blocks are to be read
 
     def field_writer(self, storage, segment):
         return BulkFieldWriter(self, storage, segment)  # Whoosh's bytes, written in bulk
@@ -225,4 +289,6 @@ class TalashCodec(W3Codec):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()
-        return PackedLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+        # A segment from before the compact blocks has a codec without ``blocks``.
+        matcher = CompactLeafMatcher if getattr(self, "blocks", 1) >= 2 else PackedLeafMatcher
+        return matcher(dbfile, offset, length, format_, term=term, scorer=scorer)

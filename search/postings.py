@@ -6,19 +6,19 @@ sorted by term with numpy once, and every statistic the codec stores per term an
 computed for all terms at once; what is left per term is its pickle, and per block its
 pickle and compression. The bytes are those ``PackedPostingsWriter`` and ``TalashTermInfo``
 write one posting and one method call at a time: a short list (fewer than the codec's inline
-limit) pickled into its term info, a longer one as blocks of up to ``blocklimit`` postings in
-the postings file. talash segments have ~200 new terms per document, most in one document
-only, so the per-term work is what this module keeps small.
+limit) pickled into its term info, a longer one as compact blocks (``codec.block_bytes``) of
+up to ``blocklimit`` postings in the postings file. talash segments have ~200 new terms per
+document, most in one document only, so the per-term work is what this module keeps small.
 """
 
 import sys
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
-from search.codec import compress, plain_dumps
+from search.codec import block_bytes, plain_dumps
 
 _TERMINFO = W3TermInfo._struct
 _FLUSH_BYTES = 1 << 22  # postings file writes are gathered up to this size
@@ -142,19 +142,24 @@ class Field:
         starts = firsts[term_of] + index * limit
         ends = np.minimum(starts + limit, (firsts + counts)[term_of])
         stats = _BlockStats(self, starts, ends)
-        deltas = np.diff(self.docs, prepend=np.uint32(0)).astype("<u4").tobytes()
+        # Every posting's gap from the one before, in each width (codec.pack_ids picks one
+        # per block); weights a byte each (counts) and as float32 (codec.pack_weights).
+        gaps = np.diff(self.docs, prepend=np.uint32(0))
+        deltas = {w: gaps.astype(f"<u{w}").tobytes() for w in (1, 2, 4)}
         single_bytes = self.singles.astype("<f4").tobytes()
+        count_bytes = self.singles.astype(np.uint8).tobytes()
         values, fixed, level = self.values, self.fixed, self.compression
         out, blocks_left = [], 0
         for b, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
             if not blocks_left:  # a term's first block
                 term_start, blocks_left = self.offset, int(per_term[term_of[b]])
-                self.put(WHOOSH3_HEADER_MAGIC)
                 total, top, lo, hi = 0, 0, None, 0
             blocks_left -= 1
             weight, maxweight, minlength, maxlength = stats.of(b)
             if stats.same[b]:
                 mini_weights = None if stats.first[b] == 1.0 else stats.first[b]
+            elif stats.counts[b]:
+                mini_weights = count_bytes[s:e]
             else:
                 mini_weights = single_bytes[4 * s:4 * e]
             vals = values[s:e]
@@ -165,12 +170,11 @@ class Field:
             else:
                 mini_values = b"".join(vals)
             # Delta-coded ids; a block's first is its own number.
-            mini_ids = stats.firstdoc[b].to_bytes(4, "little") + deltas[4 * s + 4:4 * e]
-            data = compress(plain_dumps((mini_ids, mini_weights, mini_values)), level)
-            info = plain_dumps((e - s, stats.lastdoc[b], maxweight, level,
-                                stats.minbyte[b], stats.maxbyte[b]))
-            size = len(info) + len(data)
-            self.put(b"".join((pack_int(-size if not blocks_left else size), info, data)))
+            w = stats.width[b]
+            mini_ids = stats.firstdoc[b].to_bytes(4, "little") + deltas[w][w * (s + 1):w * e]
+            self.put(block_bytes(plain_dumps((mini_ids, mini_weights, mini_values)),
+                                 not blocks_left, e - s, stats.lastdoc[b], maxweight, level,
+                                 stats.minbyte[b], stats.maxbyte[b]))
             total += weight
             top = max(top, maxweight)
             if minlength is not None:
@@ -217,7 +221,14 @@ class _BlockStats:
 
         singles = field.singles
         self.first = singles[starts].tolist()
-        self.same = (reduce(np.minimum, singles) == reduce(np.maximum, singles)).tolist()
+        low, high = reduce(np.minimum, singles), reduce(np.maximum, singles)
+        self.same = (low == high).tolist()
+        fractions = reduce(np.maximum, (singles != np.round(singles)).astype(np.uint8))
+        self.counts = ((fractions == 0) & (low >= 0) & (high < 256)).tolist()  # a byte each
+        gaps = np.diff(field.docs.astype(np.int64), prepend=0)
+        gaps[starts] = 0  # a block's first number is written whole
+        widest = reduce(np.maximum, gaps)
+        self.width = np.where(widest < 2**8, 1, np.where(widest < 2**16, 2, 4)).tolist()
         exact = bool(np.all(singles == np.floor(singles)))
         # Whole numbers (frequencies) sum exactly in any order; others as Python's sum().
         self.sums = (reduce(np.add, singles.astype(np.float64)).tolist() if exact else

@@ -310,7 +310,7 @@ def _block_postings(m, deleted) -> tuple[np.ndarray, np.ndarray]:
             m._read_data()
         raw_ids, raw_weights = m._data[0], m._data[1]
         if isinstance(raw_ids, bytes):  # search.codec's packed block
-            block = unpack_ids(raw_ids)
+            block = unpack_ids(raw_ids, m._blocklength)
         else:
             block = np.asarray(raw_ids, dtype=np.int64)
             block = block if m._byteids else np.cumsum(block)
