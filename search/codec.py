@@ -192,6 +192,12 @@ class PackedLeafMatcher(W3LeafMatcher):
         else:
             super()._read_ids()
 
+    def _read_values(self):
+        if self._fixedsize == 0:  # fields.Counts: empty values, as bytes (a merge writes them)
+            self._values = (b"",) * self._blocklength
+        else:
+            super()._read_values()
+
     def _read_weights(self):
         if self._data is None:
             self._read_data()
@@ -287,7 +293,11 @@ class TalashCodec(W3Codec):
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
+            m = super().postings_reader(dbfile, terminfo, format_, term, scorer)
+            if format_.fixed_value_size() == 0 and not m._values:
+                # Whoosh's ListMatcher gives "" (text) for no values, which a merge refuses.
+                m._values = (b"",) * len(m._ids)
+            return m
         offset, length = terminfo.extent()
         # A segment from before the compact blocks has a codec without ``blocks``.
         matcher = CompactLeafMatcher if getattr(self, "blocks", 1) >= 2 else PackedLeafMatcher

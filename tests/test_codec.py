@@ -24,9 +24,10 @@ from search.codec import (
     unpack_ids,
     unpack_weights,
 )
-from search.documents import Document
+from search.documents import Document, read_sources
 from search.schema import build_schema, index_fields
 from search.scoring import _postings
+from tests.conftest import SAMPLE
 
 
 def _opcodes(data: bytes) -> set[str]:
@@ -140,3 +141,34 @@ def test_block_ids_and_weights_take_the_narrowest_width():
         packed = pack_weights(np.array(weights, dtype=np.float32))
         assert (len(packed) if isinstance(packed, bytes) else packed) == form
         assert unpack_weights(packed, len(weights)).tolist() == weights
+
+
+def _all_postings(reader) -> dict:
+    out = {}
+    for field in ("title", "body", "loose", "join", "stem", "xkey", "lead"):
+        for term in reader.lexicon(field):
+            text = term.decode("utf-8")
+            ids, weights = _postings(reader, field, text)
+            m = reader.postings(field, text)
+            out[field, text] = (ids.tolist(), weights.tolist(), list(m.all_items()))
+    return out
+
+
+def test_merged_segments_keep_every_posting(tmp_path):
+    """Whoosh merges segments through each posting's value: the valueless counts
+    (fields.Counts) come out as empty bytes, and the merged segment holds what one written
+    at once does."""
+    docs = [d for d in read_sources([SAMPLE]) if isinstance(d, Document)]
+    once = whoosh_index.create_in(str(tmp_path), build_schema(), indexname="once")
+    merged = whoosh_index.create_in(str(tmp_path), build_schema(), indexname="merged")
+    for ix, parts in ((once, [docs]), (merged, [docs[:30], docs[30:]])):
+        for part in parts:
+            writer = ix.writer(codec=TalashCodec())
+            for doc in part:
+                writer.add_document(**index_fields(doc))
+            writer.commit(merge=False)
+    assert len(merged._segments()) == 2
+    merged.writer(codec=TalashCodec()).commit(optimize=True)
+    assert len(merged._segments()) == 1
+    want = _all_postings(once.reader())
+    assert len(want) > 1000 and _all_postings(merged.reader()) == want
