@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import runpy
 import shutil
 import signal
@@ -193,6 +194,25 @@ def warm_up(url: str, script: Path, connections: int):
         run_wrk(url, script, WARMUP_SECONDS, connections)
 
 
+_ACCESS_PID = re.compile(r'"GET /search\?[^"]*" .* <(\d+)>$')  # gunicorn.conf.py's format
+
+
+def worker_shares(log_path: Path, offset: int) -> list[int]:
+    """The /search requests each worker answered, as the access log has them after byte
+    ``offset`` (most first). A keep-alive connection stays with the worker that accepted
+    it, and gthread accepts even while its thread is busy: when wrk's connections land on
+    two workers of four, those answer everything and a slow request holds up the others
+    queued behind it, which moves the rate and p99 from round to round."""
+    counts: dict[str, int] = {}
+    with log_path.open("rb") as fh:
+        fh.seek(offset)
+        for line in fh.read().decode("utf-8", "replace").splitlines():
+            found = _ACCESS_PID.search(line)
+            if found:
+                counts[found[1]] = counts.get(found[1], 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
 def _children(pid: int) -> list[int]:
     try:
         found = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -254,15 +274,17 @@ def measure(index_dir: Path, qs: dict, args, log) -> dict:
         with Gunicorn(index_dir, work / f"gunicorn-{r + 1}.log") as server:
             waited = server.wait_warm()
             warm_up(server.url, scripts["warmup"], args.connections)
-            cpu = server.cpu_seconds()
+            cpu, logged = server.cpu_seconds(), server.log_path.stat().st_size
             search = run_wrk(server.url, scripts["search"], args.http_seconds, args.connections)
             search["cpu_ms_per_request"] = ((server.cpu_seconds() - cpu) * 1000
                                             / max(search["requests"], 1))
             search["warm_seconds"] = waited
+            search["per_worker"] = worker_shares(server.log_path, logged)
             log(f"http round {r + 1}/{args.repeat}: warm after {waited:.0f} s; "
                 f"{search['req_s']:.1f} req/s, p99 {search['p99_ms']:.0f} ms, "
                 f"{search['cpu_ms_per_request']:.1f} ms server CPU a request, "
-                f"errors {search['errors']}")
+                f"errors {search['errors']}; requests by worker "
+                f"{' + '.join(map(str, search['per_worker'])) or 'not logged'}")
             result["search"].append(search)
             seconds = min(HEALTHZ_SECONDS, args.http_seconds)
             result["healthz"].append(run_wrk(server.url, scripts["healthz"], seconds,

@@ -159,8 +159,24 @@ def test_http_load_against_gunicorn(tmp_path):
     # measured once every worker said it was warm; the workers' CPU time was read
     assert result["search"][0]["warm_seconds"] >= 0
     assert result["search"][0]["cpu_ms_per_request"] > 0
+    # which workers answered the round, from the access log (the last answers of a round
+    # may be logged after wrk stops counting, or not yet)
+    (search,) = result["search"]
+    assert abs(sum(search["per_worker"]) - search["requests"]) <= args.connections
     assert (tmp_path / "http" / "search.lua").exists()
     assert "Server CPU" in "\n".join(perf_report.http_section(result))
+
+
+def test_worker_shares_counts_search_requests_by_worker_after_an_offset(tmp_path):
+    log = tmp_path / "gunicorn.log"
+    before = '[t] - 127.0.0.1 "GET /search?q=a&per_page=10 HTTP/1.1" 200 10B 5ms <11>\n'
+    log.write_text(before + "".join(
+        f'[t] - 127.0.0.1 "GET {path} HTTP/1.1" 200 10B 5ms <{pid}>\n'
+        for path, pid in [("/search?q=b&per_page=10", 12), ("/healthz", 12),
+                          ("/search?q=c", 13), ("/search?q=d", 12)])
+        + "[2026-11-30 01:00:40 +0000] [12] [INFO] Worker exiting (pid: 12)\n")
+    assert http_load.worker_shares(log, len(before.encode())) == [2, 1]
+    assert http_load.worker_shares(log, 0) == [2, 1, 1]
 
 
 @pytest.mark.parametrize(("filename", "func", "expected"), [
