@@ -57,7 +57,7 @@ def _forms(words: Scan, terms: frozenset[str]) -> dict[str, list[tuple[int, int]
             found += _pairs_from(words, k, terms, heads, ends)
     forms: dict[str, list[tuple[int, int]]] = {}
     if found:
-        starts = words.starts
+        starts = words.starts_at([x for _, k, _, k2, _ in found for x in (k, k2)])
         for term, k, i, k2, j in found:
             start = starts[k] + words.words[k].toks[i].start
             forms.setdefault(term, []).append((start, starts[k2] + words.words[k2].toks[j].end))

@@ -237,6 +237,19 @@ class Scan:
         return [m.start() for m in itertools.islice(
             _WORD.finditer(self.text, 0, self.limit), k0, k1 + 1)]
 
+    def starts_at(self, ks) -> dict[int, int]:
+        """Where each of the words ``ks`` begins: in a single-spaced text from the lengths of
+        the words up to the last of them (one pass in C, no list of every start), else from
+        ``starts``."""
+        if self._starts is None and self._single_spaced():
+            out, at, done = {}, 0, 0
+            for k in sorted(set(ks)):
+                at += sum(map(len, itertools.islice(self.raws, done, k))) + k - done
+                out[k], done = at, k
+            return out
+        starts = self.starts
+        return {k: starts[k] for k in ks}
+
     def sharing(self, probe: frozenset) -> list[int]:
         """The numbers of the words whose ``probe`` shares a string with ``probe`` (a query's
         strings): the only ones that can match it, usually a handful. One set test a word,

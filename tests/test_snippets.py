@@ -125,6 +125,8 @@ def test_scan_finds_where_each_word_begins(text, limit):
     for k0 in range(len(expected)):
         for k1 in range(k0, len(expected)):
             assert textwords.scan(text, limit).starts_of(k0, k1) == expected[k0:k1 + 1]
+            ks = [k1, k0, k1]  # any order, repeats
+            assert textwords.scan(text, limit).starts_at(ks) == {k: expected[k] for k in ks}
 
 
 def test_exact_forms_of_a_scanned_text():
