@@ -3,7 +3,7 @@
 The same answer as ``crossscript.find`` over the text's tokens, without computing the keys
 of every word and pair: only the terms the query looks up are collected, only in the words
 whose cached keys hold one, and only pairs whose first word's key can begin a query term
-(``textwords.key_heads``) are keyed.
+(``pairkeys.key_heads``) are keyed.
 """
 
 import itertools
@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from search.analysis import crossscript, filters
 from search.analysis.crossscript import Match
-from search.textwords import Scan, key_heads, key_tails, no_pair_key
+from search.pairkeys import key_heads, key_tails, no_pair_key
+from search.textwords import Scan
 
 _KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
 _PAIRED_KINDS = ("word", "part")

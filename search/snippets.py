@@ -23,7 +23,8 @@ from typing import NamedTuple
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
-from search.textwords import Scan, cached_scan, key_heads, key_tails, no_pair_key, word_keys
+from search.pairkeys import key_heads, key_tails, no_pair_key
+from search.textwords import Scan, cached_scan, word_keys
 
 SNIPPET_WORDS = 36  # about two lines of text
 LEAD_WORDS = 4  # words of context kept before the first match
@@ -96,10 +97,10 @@ class Highlighter:
         x_terms = [term for kind, term in self.lookup_keys if kind == "x"]
         # Beginnings of the query's cross-script keys (with the document script's prefix):
         # a document pair can only have one of them as key if its first word's key begins
-        # one (see textwords.key_heads).
+        # one (see pairkeys.key_heads).
         self.x_heads = {term[:n] for term in x_terms for n in range(1, len(term) + 1)}
         # Endings of those keys: a pair's key can only be one if its second word's tails
-        # hold one (see textwords.pair_tails).
+        # hold one (see pairkeys.pair_tails).
         self.x_tails = key_tails(x_terms)
         self.phrases = []
         for n, phrase in enumerate(phrases, start=len(content)):

@@ -23,6 +23,7 @@ from search.analysis import crossscript, filters
 from search.analysis.analyzers import recent
 from search.analysis.stopwords import stopwords
 from search.analysis.tokenizers import SENTENCE_GAP, Tok, tokenize
+from search.pairkeys import key_heads, pair_tails
 
 WORD_CACHE = 1 << 16  # distinct words kept per process (4,392 news articles have 46,000)
 _WORD = re.compile(r"\S+")
@@ -46,73 +47,6 @@ def word_keys(text: str, script: str, arabic_heh: bool, query: bool) -> tuple:
         keys += [("x", prefixes[script] + k) for k in crossscript.keys(strict, script)
                  if len(k) >= crossscript.MIN_KEY_LEN]
     return tuple(keys)
-
-
-# A last key symbol that joining two Urdu words can turn into others: ن before ب or پ is
-# read m (سنبھال: only ever followed by b or p), ک and پ before a ھ beginning the next word
-# are خ and ف (کھ, پھ).
-_JOIN_TURNS = {"n": ("mb", "mp"), "k": ("x",), "p": ("f",)}
-
-
-@lru_cache(maxsize=WORD_CACHE)
-def key_heads(text: str, script: str) -> tuple[str, ...]:
-    """What the key of a pair this word begins starts with, one of these with the script's
-    key prefix (the prefix alone: anything). Joining two Urdu words keeps the first word's
-    key but for its last symbol, which ``_JOIN_TURNS`` may turn (a final h heard, ڑھ read
-    rh, a like symbol merged only add after it or keep it; checked on the news corpus'
-    pairs): the word's keys, and each with that symbol turned. Latin spelling rules reach
-    across the join (c before e, t before ion), and readings may have been cut: there, the
-    keys less their last symbol. So the key of a pair can only be a query key if one of
-    these begins that query key."""
-    prefix = crossscript.KEY_PREFIX.get(script)
-    if prefix is None:
-        return ()
-    found = crossscript.keys(filters.strict(text, script), script)
-    if script != "ur" or len(found) >= crossscript.MAX_KEYS:
-        return tuple(prefix + k[:-1] for k in found) or (prefix,)
-    heads = [prefix + k for k in found]
-    for k in found:
-        heads += [prefix + _merged(k[:-1] + turned) for turned in _JOIN_TURNS.get(k[-1], ())]
-        if k[-2:] == "mp":  # the ن of سانپ (smp) is n again when پھ is ف: snf
-            heads.append(prefix + _merged(k[:-2] + "nf"))
-    return tuple(heads) or (prefix,)
-
-
-def _merged(key: str) -> str:
-    """``key`` with each run of one symbol as one, as keys are."""
-    return "".join(c for c, _ in itertools.groupby(key))
-
-
-def pair_tails(tok: Tok) -> frozenset:
-    """Strings one of which ends the key of any pair that ``tok`` ends, with the script's key
-    prefix: the prefix alone (no constraint) but for Urdu, whose pair keys end with one of
-    the word's own keys less its first two symbols. (Joining only touches the symbols where
-    the words meet: the first word's last one, and a second word's first letter, read as the
-    start of a word alone (ا → A) but inside the pair not at all. Checked on 890,000 pairs of
-    the news corpus' words.) Then the key of a pair can be a query key only if one of these
-    ends it: a Roman query's keys rule out most pairs after a short word (کے کی سے …),
-    which every such query's heads let through (``key_heads``)."""
-    prefix = crossscript.KEY_PREFIX.get(tok.script)
-    if prefix is None:
-        return frozenset()  # no pair ending here has a key
-    found = crossscript.keys(filters.strict(tok.text, tok.script), tok.script)
-    if tok.script != "ur" or not found or len(found) >= crossscript.MAX_KEYS:
-        return frozenset((prefix,))  # Latin spelling rules reach further; cut readings
-    return frozenset(prefix + k[2:] for k in found)
-
-
-def no_pair_key(w: "Word", i: int, after: "Word", ends: frozenset) -> bool:
-    """Whether token i of ``w``, its last, and the first token of the next word ``after``
-    are sure to have no pair key among the keys whose endings are ``ends`` (``key_tails``);
-    False when unsure (``after`` has no tokens: the next token is further on)."""
-    return bool(after.toks) and (after.tails.isdisjoint(ends)
-                                 or after.first_stop and w.strict[i] in stopwords())
-
-
-def key_tails(terms) -> frozenset:
-    """Every ending of the prefixed key terms ``terms``, each with its prefix (the prefix
-    alone too): what ``Word.tails`` are tested against."""
-    return frozenset(t[0] + t[j:] for t in terms for j in range(1, len(t) + 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from search import aliases, textwords
+from search import aliases, pairkeys, textwords
 from search.analysis import crossscript, filters
 from search.analysis.tokenizers import tokenize
 from search.querying import Searcher
@@ -156,7 +156,7 @@ def test_scanned_words_give_the_tokens_of_real_articles():
 ], ids=["short-word-pair", "not-adjacent", "pair-and-word"])
 def test_roman_word_marks_a_pair_that_starts_with_a_short_word(query, text, snippet, matched):
     # کی has a one-symbol key, so any pair it starts is looked at: the second word decides
-    # (textwords.pair_tails), and must not lose the match.
+    # (pairkeys.pair_tails), and must not lose the match.
     assert Highlighter(query).snippet(text) == snippet
     assert [m.label() for m in aliases.explain(tokenize(query), query, ["", text])] == matched
 
@@ -170,7 +170,7 @@ def test_pair_whose_first_word_changes_its_last_symbol_when_joined(query, text, 
                                                                    matched):
     # Joined, سن ends in m (before ب), ک in x and سانپ in nf (before ھ): the pair's key does
     # not begin with the first word's own key, and the pair must still be looked at
-    # (textwords.key_heads).
+    # (pairkeys.key_heads).
     assert Highlighter(query).snippet(text) == snippet
     assert [m.label() for m in aliases.explain(tokenize(query), query, ["", text])] == matched
 
@@ -178,7 +178,7 @@ def test_pair_whose_first_word_changes_its_last_symbol_when_joined(query, text, 
 @pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
                     reason="needs ../shared/data/news (set TALASH_DATA_DIR)")
 def test_pair_keys_begin_with_a_head_of_their_first_word():
-    """What lets snippets and ``matched`` skip most pairs (textwords.key_heads): the key of
+    """What lets snippets and ``matched`` skip most pairs (pairkeys.key_heads): the key of
     two Urdu words written as one begins with one of the first word's heads, for pairs of
     real words, side by side or not, and before every word that begins with ھ."""
     with open(DATA / "news" / "docs.jsonl", encoding="utf-8") as fh:
@@ -188,7 +188,7 @@ def test_pair_keys_begin_with_a_head_of_their_first_word():
     seconds = words[::211] + [w for w in words if w.startswith("ھ")] + ["ھی", "ھانا"]
     checked = 0
     for first in words:
-        heads = textwords.key_heads(first, "ur")
+        heads = pairkeys.key_heads(first, "ur")
         for second in seconds:
             for key in crossscript.pair_keys(filters.strict(first, "ur"),
                                              filters.strict(second, "ur"), "ur"):
@@ -200,7 +200,7 @@ def test_pair_keys_begin_with_a_head_of_their_first_word():
 @pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
                     reason="needs ../shared/data/news (set TALASH_DATA_DIR)")
 def test_pair_keys_end_with_a_tail_of_their_second_word():
-    """What lets snippets and ``matched`` skip most pairs (textwords.pair_tails): the key of
+    """What lets snippets and ``matched`` skip most pairs (pairkeys.pair_tails): the key of
     two Urdu words written as one ends with one of the second word's tails, for pairs of
     real words, side by side or not."""
     with open(DATA / "news" / "docs.jsonl", encoding="utf-8") as fh:
@@ -211,7 +211,7 @@ def test_pair_keys_end_with_a_tail_of_their_second_word():
     firsts = words[::97]
     checked = 0
     for second in words:
-        tails = textwords.pair_tails(toks[second])
+        tails = pairkeys.pair_tails(toks[second])
         for first in firsts:
             for key in crossscript.pair_keys(filters.strict(first, "ur"),
                                              filters.strict(second, "ur"), "ur"):
