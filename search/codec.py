@@ -23,9 +23,11 @@ pickled tuple and its length took ~31) and its data deflated without zlib's head
 checksum (6 bytes; a block is read whole or not at all). A talash index has ~20 blocks per
 document, most of them a term's only one. ``CompactLeafMatcher`` reads them.
 
+Stored fields are deflated with a dictionary per segment (``search.stored``).
+
 The codec is pickled into each segment: this module path is part of the index format. A
 segment written before the compact blocks has a codec without ``blocks`` and is read with
-``PackedLeafMatcher``, as it was written.
+``PackedLeafMatcher``, as it was written; one without ``stored`` has Whoosh's stored column.
 """
 
 import struct
@@ -45,6 +47,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from search.stored import DictionaryPerDocReader, DictionaryPerDocWriter
 from search.termtable import BulkFieldWriter
 
 _INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
@@ -52,6 +55,7 @@ _INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
 INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 PICKLE_PROTOCOL = 3
 BLOCKS = 2  # the block layout new segments are written in (1: Whoosh's tag and pickles)
+STORED_DICTIONARY = 2  # stored fields as search.stored writes them (1: Whoosh's column)
 # A compact block's head: the length of its data (negative for a term's last block), its
 # postings, last document, largest weight, compression level, shortest and longest length
 # (as length bytes).
@@ -281,7 +285,17 @@ class TalashCodec(W3Codec):
         if not 0 < blocklimit < 2**16:
             raise ValueError("a block holds 1 to 65,535 postings")
         super().__init__(blocklimit, compression, inlinelimit)
-        self.blocks = BLOCKS  # pickled with the segment: how its blocks are to be read
+        # Pickled with each segment: how its blocks and stored fields are to be read.
+        self.blocks = BLOCKS
+        self.stored = STORED_DICTIONARY
+
+    def per_document_writer(self, storage, segment):
+        return DictionaryPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        if getattr(self, "stored", 1) >= STORED_DICTIONARY:
+            return DictionaryPerDocReader(storage, segment)
+        return super().per_document_reader(storage, segment)  # Whoosh's _stored column
 
     def field_writer(self, storage, segment):
         return BulkFieldWriter(self, storage, segment)  # Whoosh's bytes, written in bulk
