@@ -219,12 +219,37 @@ class Engine:
     def _phrase_counts(self, fieldname: str, words: list[str], ids, slop: int) -> np.ndarray:
         """Occurrences of the phrase in each of ``ids`` (global numbers), from positions."""
         counts = np.zeros(len(ids))
+        once = self._once(fieldname, words, ids) if slop == 1 else None
         for segment, reader in self.whole.parts:
             lo, hi = np.searchsorted(ids, [segment.offset, segment.offset + segment.size])
             if hi > lo:
                 counts[lo:hi] = _phrase_counts(reader, fieldname, words,
-                                               ids[lo:hi] - segment.offset, slop)
+                                               ids[lo:hi] - segment.offset, slop,
+                                               None if once is None else once[:, lo:hi])
         return counts
+
+    def _once(self, fieldname: str, words: list[str], ids) -> np.ndarray | None:
+        """For a phrase of three or more Urdu words (every candidate in ``ids`` has each
+        adjacent pair of them in ``join``): which words occur exactly once in each candidate's
+        title and body together, that once in ``fieldname`` (rows: words). A pair of which
+        one word occurs once has that occurrence in it, which places its other word."""
+        if len(words) < 3 or fieldname not in ("title", "body") or not all(map(_urdu, words)):
+            return None
+        other = "body" if fieldname == "title" else "title"
+        once = np.empty((len(words), len(ids)), dtype=bool)
+        for row, word in enumerate(words):
+            once[row] = ((_counts_of(self.whole.postings(fieldname, word), ids) == 1)
+                         & (_counts_of(self.whole.postings(other, word), ids) == 0))
+        return once
+
+
+def _counts_of(postings, ids) -> np.ndarray:
+    """A term's count in each of ``ids`` (0 where it does not occur)."""
+    found, tf = postings
+    if not len(found):
+        return np.zeros(len(ids))
+    at = np.searchsorted(found, ids).clip(max=len(found) - 1)
+    return np.where(found[at] == ids, tf[at], 0)
 
 
 def _common(lists: list[np.ndarray]) -> np.ndarray:
@@ -250,18 +275,36 @@ def _urdu(term: str) -> bool:
     return any("\u0600" <= c <= "\u06ff" for c in term)
 
 
-def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1):
+def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1,
+                   once: np.ndarray | None = None):
     """How often ``words`` occur in order (each within ``slop`` of the last) in each of
     ``docs`` (ascending, segment numbers).
 
     The two rarest words' positions are read first, and only the documents where they stand
     at the phrase's distance have the other words' positions read: a function word's (کے،
-    میں) postings are long, and reading its blocks was most of a phrase's time."""
+    میں) postings are long, and reading its blocks was most of a phrase's time. Given
+    ``once`` (``Engine._once``: words side by side, every adjacent pair in each document),
+    a document whose words the pairs place (``_placed``) needs no more positions at all."""
+    if once is None or slop != 1:
+        return _counted(reader, fieldname, words, docs, None, slop)
+    # Every inner word once: the pairs on either side of each hold that occurrence, so the
+    # phrase is there, once, without a position read.
+    placed = once[1:-1].all(axis=0)
+    counts = placed.astype(float)
+    rest = np.flatnonzero(~placed)
+    if len(rest):
+        counts[rest] = _counted(reader, fieldname, words, docs[rest], once[:, rest], slop)
+    return counts
+
+
+def _counted(reader, fieldname: str, words: list[str], docs, once, slop: int):
+    """``_phrase_counts`` past what ``once`` alone decides."""
     try:
         matchers = [reader.postings(fieldname, term) for term in words]
     except Exception:  # noqa: BLE001 - a word not in this segment: no document has it
         return np.zeros(len(docs))
     positions: list[dict | None] = [None] * len(words)
+    counts = np.zeros(len(docs))
     alive = range(len(docs))  # the candidates still possible, by their place in docs
     if len(words) > 2:
         by_rarity = sorted(range(len(words)),
@@ -272,16 +315,45 @@ def _phrase_counts(reader, fieldname: str, words: list[str], docs, slop: int = 1
         gap, doc_list = second - first, docs.tolist()
         alive = [n for n in alive if _near(positions[first].get(doc_list[n]),
                                            positions[second].get(doc_list[n]), gap, gap * slop)]
+        if once is not None:  # the rarest two read: do the pairs place the rest?
+            unsure = []
+            for n in alive:
+                doc = doc_list[n]
+                found = _placed({i: positions[i][doc] for i in (first, second)},
+                                once[:, n].tolist())
+                if found is None:
+                    unsure.append(n)
+                else:
+                    counts[n] = found
+            alive = unsure
     alive_docs = docs[list(alive)]
     for i, m in enumerate(matchers):
         if positions[i] is None:
             positions[i] = _positions(m, alive_docs)
-    counts = np.zeros(len(docs))
     for n, doc in zip(alive, alive_docs.tolist(), strict=True):
         lists = [found.get(doc) for found in positions]
         if all(lists):
             counts[n] = _chain(lists, slop)
     return counts
+
+
+def _placed(read: dict[int, set], once: list[bool]) -> int | None:
+    """Occurrences of a phrase (words side by side, each adjacent pair of them somewhere in
+    the document) in one document, from the positions ``read`` of some of its words, or None
+    when they do not decide it. A word that occurs ``once`` (in the whole document) fixes
+    where the phrase can begin; a pair with a word that occurs once holds that occurrence,
+    so its other word stands next to it."""
+    for anchor, found in read.items():
+        if not once[anchor]:
+            continue
+        start = next(iter(found)) - anchor
+        if any(start + i not in found_i for i, found_i in read.items()):
+            return 0  # the only place the phrase could begin does not have it
+        right = all(i in read or once[i - 1] for i in range(anchor + 1, len(once)))
+        left = all(i in read or once[i + 1] for i in range(anchor))
+        if right and left:
+            return 1
+    return None
 
 
 def _near(before: set | None, after: set | None, least: int, most: int) -> bool:

@@ -317,3 +317,71 @@ def test_phrase_counts_reading_the_rarest_words_first_count_as_every_word_would(
                 assert got.tolist() == want
                 checked += sum(n > 0 for n in want)
     assert checked > 50  # the phrases do occur
+
+
+def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, monkeypatch):
+    """A candidate of a phrase of three or more Urdu words has every adjacent pair of them in
+    ``join``; where words occurring once place the rest (``Engine._once``, ``_placed``), no
+    more positions are read. The counts are those of reading every word's positions, with
+    words also in titles (an occurrence there is not in the body) and repeated ones."""
+    import random
+
+    import numpy as np
+    from whoosh import query as Q
+
+    from search import engine as engine_module
+    from search.engine import _chain, _positions_slowly
+
+    decided = []  # what _placed decided from the rarest two words' positions
+    placed_by = engine_module._placed
+    monkeypatch.setattr(engine_module, "_placed",
+                        lambda *a: decided.append(placed_by(*a)) or decided[-1])
+    rng = random.Random(11)
+    vocab = ["وزیر", "اعظم", "نے", "کہا", "کہ", "آج", "خان", "شہر"]
+    weights = [2, 2, 6, 1, 5, 1, 1, 1]
+
+    def text(most):
+        return " ".join(rng.choices(vocab, weights, k=rng.randint(0, most)))
+
+    docs = [{"id": f"o{i:03d}", "title": text(4), "body": text(14)} for i in range(1000)]
+    build_index(tmp_path, docs)
+    searcher = Searcher(tmp_path, cache_size=0)
+    engine = searcher.engine()
+    whoosh_searcher, _ = searcher._state()
+    phrases = [["وزیر", "اعظم", "نے"], ["آج", "نے", "خان"], ["وزیر", "اعظم", "نے", "کہا"],
+               ["خان", "کہ", "شہر", "نے"], ["نے", "کہ", "نے"], ["شہر", "آج", "خان", "وزیر"],
+               ["وزیر", "نے", "اعظم"], ["اعظم", "کہ", "وزیر"], ["وزیر", "کہ", "نے", "اعظم"]]
+    placed = checked = 0
+    for field in ("body", "title"):
+        for words in phrases:
+            ids, counts = engine._phrase(Q.Phrase(field, words))
+            assert counts is None
+            once = engine._once(field, words, ids)
+            placed += int(once[1:-1].all(axis=0).sum())
+            got = engine._phrase_counts(field, words, ids, 1)
+            want = []
+            for doc in ids.tolist():
+                for sub, offset in whoosh_searcher.leaf_searchers():
+                    if offset <= doc < offset + sub.reader().doc_count_all():
+                        reader, local = sub.reader(), np.array([doc - offset])
+                lists = [_positions_slowly(reader.postings(field, w), local).get(local[0])
+                         for w in words]
+                want.append(_chain(lists, 1) if all(lists) else 0)
+            assert got.tolist() == want, (field, words)
+            checked += sum(n > 0 for n in want)
+    # Both shortcuts are taken, each way, and phrases do occur.
+    assert placed > 20 and decided.count(1) > 20 and decided.count(None) and checked > 50
+
+
+def test_placed_decides_only_from_a_word_that_occurs_once():
+    from search.engine import _placed
+
+    # کہ (word 0) once at 3, so the phrase can only begin there; word 2 is at 5: the pair of
+    # words 0 and 1 puts word 1 at 4.
+    assert _placed({0: {3}, 2: {5, 9}}, [True, False, False]) == 1
+    assert _placed({0: {3}, 2: {6, 9}}, [True, False, False]) == 0  # not at 5: nowhere
+    assert _placed({0: {3, 7}, 2: {5, 9}}, [False, False, False]) is None
+    # Word 1 is read but occurs twice: word 2's place is not fixed by their pair.
+    assert _placed({0: {3}, 1: {4, 8}}, [True, False, False]) is None
+    assert _placed({0: {3}, 1: {4, 8}}, [True, False, False, False]) is None
+    assert _placed({2: {6}, 3: {7}}, [False, True, True, False]) == 1  # leftwards too
