@@ -112,7 +112,8 @@ def test_positions_are_read_block_by_block_as_whoosh_reads_them(tmp_path):
     Whoosh's own matcher gives posting by posting (lists spanning many blocks)."""
     import numpy as np
 
-    from search.engine import _positions, _positions_slowly
+    from search.phrases import read_positions as _positions
+    from search.phrases import read_positions_slowly as _positions_slowly
 
     docs = [{"id": f"d{i:03d}", "title": "",
              "body": " ".join(["کا"] * (1 + i % 4) + ["شہر"] * (i % 3 == 0) + ["کا", "دن"])}
@@ -292,7 +293,9 @@ def test_phrase_counts_reading_the_rarest_words_first_count_as_every_word_would(
 
     import numpy as np
 
-    from search.engine import _chain, _phrase_counts, _positions_slowly
+    from search.phrases import chain as _chain
+    from search.phrases import occurrences as _phrase_counts
+    from search.phrases import read_positions_slowly as _positions_slowly
 
     rng = random.Random(7)
     vocab = ["وزیر", "اعظم", "نے", "کہا", "کہ", "آج", "خان"]
@@ -329,12 +332,13 @@ def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, mon
     import numpy as np
     from whoosh import query as Q
 
-    from search import engine as engine_module
-    from search.engine import _chain, _positions_slowly
+    from search import phrases
+    from search.phrases import chain as _chain
+    from search.phrases import read_positions_slowly as _positions_slowly
 
     decided = []  # what _placed decided from the rarest two words' positions
-    placed_by = engine_module._placed
-    monkeypatch.setattr(engine_module, "_placed",
+    placed_by = phrases.placed
+    monkeypatch.setattr(phrases, "placed",
                         lambda *a: decided.append(placed_by(*a)) or decided[-1])
     rng = random.Random(11)
     vocab = ["وزیر", "اعظم", "نے", "کہا", "کہ", "آج", "خان", "شہر"]
@@ -374,7 +378,7 @@ def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, mon
 
 
 def test_placed_decides_only_from_a_word_that_occurs_once():
-    from search.engine import _placed
+    from search.phrases import placed as _placed
 
     # کہ (word 0) once at 3, so the phrase can only begin there; word 2 is at 5: the pair of
     # words 0 and 1 puts word 1 at 4.
