@@ -163,8 +163,9 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); "
-                                   f"see {self.log_path}")
+                self.log.close()
+                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); the end of "
+                                   f"{self.log_path}:\n{self.log_tail()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=5) as resp:
                     if resp.status == 200:
@@ -175,6 +176,15 @@ class Gunicorn:
         self.__exit__()
         raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s; "
                            f"see {self.log_path}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines of the server's log (a test's log is gone once its run ends: a
+        failure carries what gunicorn said)."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            return f"(unreadable: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
 
     def __exit__(self, *exc):
         if self.proc.poll() is None:

@@ -167,6 +167,18 @@ def test_http_load_against_gunicorn(tmp_path):
     assert "Server CPU" in "\n".join(perf_report.http_section(result))
 
 
+def test_a_server_that_cannot_start_is_reported_with_the_end_of_its_log(tmp_path, monkeypatch):
+    # A setting gunicorn.conf.py refuses: the server exits before it answers, and the
+    # error carries what it said (a test's log is gone once the test ends).
+    monkeypatch.setenv("TALASH_WORKERS", "many")
+    server = http_load.Gunicorn(tmp_path, tmp_path / "gunicorn.log")
+    with pytest.raises(RuntimeError) as failure:
+        server.__enter__()
+    assert "gunicorn exited" in str(failure.value)
+    assert "TALASH_WORKERS='many' is not a valid int" in str(failure.value)
+    assert server.log.closed
+
+
 def test_worker_shares_counts_search_requests_by_worker_after_an_offset(tmp_path):
     log = tmp_path / "gunicorn.log"
     before = '[t] - 127.0.0.1 "GET /search?q=a&per_page=10 HTTP/1.1" 200 10B 5ms <11>\n'
