@@ -155,12 +155,7 @@ class Engine:
             return ids[keep], scores[keep]
         if isinstance(node, Q.AndMaybe):
             ids, scores = self.evaluate(node.a)
-            more_ids, more = self.evaluate(node.b)
-            at = np.searchsorted(more_ids, ids).clip(max=max(len(more_ids) - 1, 0))
-            if len(more_ids):
-                hit = more_ids[at] == ids
-                scores = scores + np.where(hit, more[at], 0.0)
-            return ids, scores
+            return ids, scores + _values_at(self.evaluate(node.b), ids)
         raise TypeError(f"the engine does not evaluate {type(node).__name__} queries; "
                         "search.querying.build_query makes none")
 
@@ -238,18 +233,19 @@ class Engine:
         other = "body" if fieldname == "title" else "title"
         once = np.empty((len(words), len(ids)), dtype=bool)
         for row, word in enumerate(words):
-            once[row] = ((_counts_of(self.whole.postings(fieldname, word), ids) == 1)
-                         & (_counts_of(self.whole.postings(other, word), ids) == 0))
+            once[row] = ((_values_at(self.whole.postings(fieldname, word), ids) == 1)
+                         & (_values_at(self.whole.postings(other, word), ids) == 0))
         return once
 
 
-def _counts_of(postings, ids) -> np.ndarray:
-    """A term's count in each of ``ids`` (0 where it does not occur)."""
-    found, tf = postings
-    if not len(found):
+def _values_at(found, ids) -> np.ndarray:
+    """The values of ``found`` (ascending ids and a value each: postings' counts, a query's
+    scores) at each of ``ids``, 0 where it has none."""
+    found_ids, values = found
+    if not len(found_ids):
         return np.zeros(len(ids))
-    at = np.searchsorted(found, ids).clip(max=len(found) - 1)
-    return np.where(found[at] == ids, tf[at], 0)
+    at = np.searchsorted(found_ids, ids).clip(max=len(found_ids) - 1)
+    return np.where(found_ids[at] == ids, values[at], 0.0)
 
 
 def _common(lists: list[np.ndarray]) -> np.ndarray:

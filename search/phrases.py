@@ -35,7 +35,7 @@ def occurrences(reader, fieldname: str, words: list[str], docs, slop: int = 1,
 
 
 def _counted(reader, fieldname: str, words: list[str], docs, once, slop: int):
-    """``counts`` past what ``once`` alone decides."""
+    """``occurrences`` past what ``once`` alone decides."""
     try:
         matchers = [reader.postings(fieldname, term) for term in words]
     except Exception:  # noqa: BLE001 - a word not in this segment: no document has it

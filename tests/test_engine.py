@@ -389,3 +389,26 @@ def test_placed_decides_only_from_a_word_that_occurs_once():
     assert _placed({0: {3}, 1: {4, 8}}, [True, False, False]) is None
     assert _placed({0: {3}, 1: {4, 8}}, [True, False, False, False]) is None
     assert _placed({2: {6}, 3: {7}}, [False, True, True, False]) == 1  # leftwards too
+
+
+def test_and_maybe_adds_the_optional_part_where_it_matches(tmp_path):
+    """Any-word mode makes a quoted phrase optional (``Q.AndMaybe(words, phrases)``): the
+    documents are the first part's, each scored the first part plus the second where it has
+    it."""
+    import numpy as np
+    from whoosh import query as Q
+
+    docs = [{"id": "a", "title": "", "body": "وزیر آیا"},
+            {"id": "b", "title": "", "body": "وزیر اعظم آئے"},
+            {"id": "c", "title": "", "body": "اعظم گیا"},
+            {"id": "d", "title": "", "body": "وزیر وزیر اور اعظم"}]
+    build_index(tmp_path, docs)
+    engine = Searcher(tmp_path, cache_size=0).engine()
+    first, second = Q.Term("body", "وزیر"), Q.Term("body", "اعظم")
+    ids, scores = engine.evaluate(Q.AndMaybe(first, second))
+    first_ids, first_scores = engine.evaluate(first)
+    second_ids, second_scores = engine.evaluate(second)
+    assert ids.tolist() == first_ids.tolist() and len(ids) == 3  # a, b, d
+    extra = {d: s for d, s in zip(second_ids.tolist(), second_scores.tolist(), strict=True)}
+    assert np.allclose(scores, first_scores + [extra.get(d, 0.0) for d in ids.tolist()])
+    assert (scores > first_scores).sum() == 2  # b and d have it
