@@ -142,10 +142,11 @@ class Field:
         starts = firsts[term_of] + index * limit
         ends = np.minimum(starts + limit, (firsts + counts)[term_of])
         stats = _BlockStats(self, starts, ends)
-        # Every posting's gap from the one before, in each width (codec.pack_ids picks one
-        # per block); weights a byte each (counts) and as float32 (codec.pack_weights).
+        # Every posting's gap from the one before, in each width a block takes
+        # (codec.pack_ids picks one per block); weights a byte each (counts) and as float32
+        # (codec.pack_weights).
         gaps = np.diff(self.docs, prepend=np.uint32(0))
-        deltas = {w: gaps.astype(f"<u{w}").tobytes() for w in (1, 2, 4)}
+        deltas = {w: gaps.astype(f"<u{w}").tobytes() for w in set(stats.width)}
         single_bytes = self.singles.astype("<f4").tobytes()
         count_bytes = self.singles.astype(np.uint8).tobytes()
         values, fixed, level = self.values, self.fixed, self.compression
