@@ -20,9 +20,10 @@ segments, in global document numbers, to six files beside the segments:
 Most postings are of very frequent terms, whose gaps are small: ~1.3 bytes a document number
 and half a byte a count, against 4 and 1 (at 100,000 documents, 269 MB became ~100 MB). A
 list is decoded with one ``cumsum`` into int64 numbers, which the scorer indexes with faster
-than the uint32 ones it was given before; the longest decoded lists are kept (``KEEP``). A
-reader maps the arrays (``np.load(mmap_mode="r")``), so worker processes share one copy
-through the page cache. A generation with the older layout (``frequent-ids.npy``: uint32
+than the uint32 ones it was given before; decoded lists of ``KEEP_FROM`` postings or more
+are kept, up to ``KEEP`` postings in all, the first decoded dropped first. A reader maps
+the arrays (``np.load(mmap_mode="r")``), so worker processes share one copy through the
+page cache. A generation with the older layout (``frequent-ids.npy``: uint32
 numbers, ``frequent-tf.npy``, ``[start, end]`` in the table) is read as it is; one without
 the files (older still) is searched without them.
 """
