@@ -10,8 +10,8 @@ articles' pickles, at ``LEVEL``); reading one costs ~8 us more.
 
 In the segment: the column ``_zstored`` (each document's deflated pickle, empty when it stores
 nothing) and the file ``.zdc`` (the dictionary; empty in a segment of fewer than ``SAMPLE``
-documents). ``TalashCodec`` writes these
-for new segments; a segment written before them keeps Whoosh's ``_stored`` column.
+documents). ``TalashCodec`` writes these for new segments; a segment written before them
+keeps Whoosh's ``_stored`` column.
 """
 
 import zlib
