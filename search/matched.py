@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from search.analysis import crossscript, filters
 from search.analysis.crossscript import Match
-from search.pairkeys import key_heads, key_tails, no_pair_key
+from search.pairkeys import key_beginnings, key_heads, key_tails, no_pair_key
 from search.textwords import Scan
 
 _KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
@@ -33,7 +33,7 @@ def _lookups(terms: frozenset[str]) -> tuple[frozenset, frozenset, frozenset]:
     wanted = frozenset(("x", t) for t in terms)
     # Every beginning of the terms, the whole terms too: a word sharing none of these has
     # neither a wanted key nor a key head (Word.probe), so ``heads`` is the probe as well.
-    heads = frozenset(t[:n] for t in terms for n in range(1, len(t) + 1))
+    heads = key_beginnings(terms)
     ends = key_tails(terms)  # a pair whose second word has none of these has none either
     return wanted, heads, ends
 

@@ -84,6 +84,13 @@ def no_pair_key(w: "Word", i: int, after: "Word", ends: frozenset) -> bool:
                                  or after.first_stop and w.strict[i] in stopwords())
 
 
+def key_beginnings(terms) -> frozenset:
+    """Every beginning of the prefixed key terms ``terms``, the whole terms too: what
+    ``Word.key_heads`` are tested against (a pair's key can be one of ``terms`` only if a head
+    of its first word is one of these)."""
+    return frozenset(t[:n] for t in terms for n in range(1, len(t) + 1))
+
+
 def key_tails(terms) -> frozenset:
     """Every ending of the prefixed key terms ``terms``, each with its prefix (the prefix
     alone too): what ``Word.tails`` are tested against."""

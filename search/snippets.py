@@ -23,7 +23,7 @@ from typing import NamedTuple
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
-from search.pairkeys import key_heads, key_tails, no_pair_key
+from search.pairkeys import key_beginnings, key_heads, key_tails, no_pair_key
 from search.textwords import Scan, cached_scan, word_keys
 
 SNIPPET_WORDS = 36  # about two lines of text
@@ -98,7 +98,7 @@ class Highlighter:
         # Beginnings of the query's cross-script keys (with the document script's prefix):
         # a document pair can only have one of them as key if its first word's key begins
         # one (see pairkeys.key_heads).
-        self.x_heads = {term[:n] for term in x_terms for n in range(1, len(term) + 1)}
+        self.x_heads = key_beginnings(x_terms)
         # Endings of those keys: a pair's key can only be one if its second word's tails
         # hold one (see pairkeys.pair_tails).
         self.x_tails = key_tails(x_terms)
