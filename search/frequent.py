@@ -156,8 +156,9 @@ def _split(wanted: list, parts: int) -> list[list]:
 def _read_lists(gen: str, chunk: list) -> tuple[np.ndarray, ...]:
     """The lists of ``chunk``'s terms over every segment, one after the other, encoded
     (``packing.encode_gaps``: gaps, exceptions; frequencies as ``_compact`` stores them;
-    spans with positions from the chunk's beginning). Encoded here already: a fifth of the bytes to
-    send back to the parent, and encoded on every core."""
+    spans with positions from the chunk's beginning). Encoded here already: under half the
+    bytes to send back to the parent (~2.3 a posting against 5 for uint32 numbers and byte
+    counts), and encoded on every core."""
     ix = whoosh_index.open_dir(gen)
     ids_parts, tf_parts = [], []
     sizes = np.zeros(len(chunk), dtype=np.int64)
