@@ -144,8 +144,7 @@ class Gunicorn:
         streak = 0
         while streak < WARM_STREAK:
             if time.monotonic() - started > timeout:
-                raise RuntimeError(f"gunicorn's workers were not all warm after {timeout} s; "
-                                   f"see {self.log_path}")
+                raise self._failed(f"gunicorn's workers were not all warm after {timeout} s")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=10) as resp:
                     warm = json.load(resp).get("warm", True)
@@ -164,8 +163,7 @@ class Gunicorn:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.log.close()
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); the end of "
-                                   f"{self.log_path}:\n{self.log_tail()}")
+                raise self._failed(f"gunicorn exited ({self.proc.returncode})")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=5) as resp:
                     if resp.status == 200:
@@ -174,17 +172,17 @@ class Gunicorn:
                 pass
             time.sleep(0.3)
         self.__exit__()
-        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s; "
-                           f"see {self.log_path}")
+        raise self._failed(f"gunicorn did not answer /healthz in {timeout:.0f} s")
 
-    def log_tail(self, lines: int = 20) -> str:
-        """The last lines of the server's log (a test's log is gone once its run ends: a
-        failure carries what gunicorn said)."""
+    def _failed(self, reason: str, lines: int = 20) -> RuntimeError:
+        """An error with the last lines of the server's log (a test's log is gone once its
+        run ends: the failure carries what gunicorn said)."""
         try:
             text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            tail = "\n".join(text.splitlines()[-lines:])
         except OSError as exc:
-            return f"(unreadable: {exc})"
-        return "\n".join(text.splitlines()[-lines:])
+            tail = f"(unreadable: {exc})"
+        return RuntimeError(f"{reason}; the end of {self.log_path}:\n{tail}")
 
     def __exit__(self, *exc):
         if self.proc.poll() is None:
