@@ -21,7 +21,7 @@ Most postings are of very frequent terms, whose gaps are small: ~1.3 bytes a doc
 and half a byte a count, against 4 and 1 (at 100,000 documents, 269 MB became ~100 MB). A
 list is decoded with one ``cumsum`` into int64 numbers, which the scorer indexes with faster
 than the uint32 ones it was given before; decoded lists of ``KEEP_FROM`` postings or more
-are kept, up to ``KEEP`` postings in all, the first decoded dropped first. A reader maps
+are kept, up to ``KEEP`` postings in all, the least recently used dropped first. A reader maps
 the arrays (``np.load(mmap_mode="r")``), so worker processes share one copy through the
 page cache. A generation with the older layout (``frequent-ids.npy``: uint32
 numbers, ``frequent-tf.npy``, ``[start, end]`` in the table) is read as it is; one without
@@ -223,7 +223,7 @@ class Frequent:
         if isinstance(tf, PackedCounts):
             starts = spans[:, 0].astype(np.int64)
             self._big = tf.big_between(starts, starts + spans[:, 1])
-        self._decoded: dict[int, tuple] = {}  # row -> postings; oldest first
+        self._decoded: dict[int, tuple] = {}  # row -> postings; least recently used first
         self._held = 0  # postings in _decoded
         self._lock = threading.Lock()
 
@@ -246,9 +246,12 @@ class Frequent:
         row = self.table.get(field, {}).get(term)
         if row is None:
             return None
-        found = self._decoded.get(row)
-        if found is not None:
-            return found
+        if row in self._decoded:
+            with self._lock:  # used again: the last to go
+                found = self._decoded.pop(row, None)
+                if found is not None:
+                    self._decoded[row] = found
+                    return found
         start, count, *where = self.spans[row].tolist()
         if self._big is None:
             tf = self.tf[start:start + count]

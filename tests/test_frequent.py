@@ -80,10 +80,11 @@ def test_decoded_lists_are_kept_within_the_budget(monkeypatch):
     assert stored.whole("body", "t0") is first  # 1000 postings: kept
     short = stored.whole("body", "t3")
     assert stored.whole("body", "t3") is not short  # 3 postings: decoded each time
-    stored.whole("body", "t2")  # 400 more: within 1500
+    second = stored.whole("body", "t2")  # 400 more: within 1500
+    assert stored.whole("body", "t0") is first  # used again: now the last to go
+    stored.whole("body", "t1")  # 401 more: over, the least recently used (t2) goes
     assert stored.whole("body", "t0") is first
-    stored.whole("body", "t1")  # 401 more: over, the oldest (t0) goes
-    assert stored.whole("body", "t0") is not first
+    assert stored.whole("body", "t2") is not second
     assert stored._held <= 1500
 
 
