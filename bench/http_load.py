@@ -205,6 +205,20 @@ def warm_up(url: str, script: Path, connections: int):
 _ACCESS_PID = re.compile(r'"GET /search\?[^"]*" .* <(\d+)>$')  # gunicorn.conf.py's format
 
 
+def settled_size(path: Path, quiet: float = 0.3, limit: float = 5.0) -> int:
+    """The size of ``path`` once it has not grown for ``quiet`` seconds (at most ``limit``
+    seconds of waiting): requests still in flight when wrk stops are answered and logged
+    after it."""
+    size, deadline = path.stat().st_size, time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = path.stat().st_size
+        if now == size:
+            break
+        size = now
+    return size
+
+
 def worker_shares(log_path: Path, offset: int) -> list[int]:
     """The /search requests each worker answered, as the access log has them after byte
     ``offset`` (most first). A keep-alive connection stays with the worker that accepted
@@ -282,11 +296,14 @@ def measure(index_dir: Path, qs: dict, args, log) -> dict:
         with Gunicorn(index_dir, work / f"gunicorn-{r + 1}.log") as server:
             waited = server.wait_warm()
             warm_up(server.url, scripts["warmup"], args.connections)
-            cpu, logged = server.cpu_seconds(), server.log_path.stat().st_size
+            # The warm-up's last answers are logged after wrk stops: let them land first.
+            logged = settled_size(server.log_path)
+            cpu = server.cpu_seconds()
             search = run_wrk(server.url, scripts["search"], args.http_seconds, args.connections)
             search["cpu_ms_per_request"] = ((server.cpu_seconds() - cpu) * 1000
                                             / max(search["requests"], 1))
             search["warm_seconds"] = waited
+            settled_size(server.log_path)
             search["per_worker"] = worker_shares(server.log_path, logged)
             log(f"http round {r + 1}/{args.repeat}: warm after {waited:.0f} s; "
                 f"{search['req_s']:.1f} req/s, p99 {search['p99_ms']:.0f} ms, "

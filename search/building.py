@@ -32,12 +32,15 @@ from search.segments import FastSegmentWriter
 
 MAX_PROCS = 4
 MIN_DOCS_PER_PROC = 200  # below this a worker costs more to start than it saves
-# A writer holds its postings in memory until it writes its segment; past this estimate
-# (about its real growth, search.segments: ~35 KB a synthetic news document) it writes one
-# and starts the next. A build of 100,000 documents on 2 processes writes 4 segments, each
-# process peaking at ~2.3 GB with the analyzer's caches. More memory here means fewer
-# segments: a smaller index and fewer per-segment steps per query.
-WRITER_LIMIT_MB = 1024
+# A writer holds its postings in memory until it writes its segment; past an estimate of
+# that memory (about its real growth, search.segments: ~31 KB a synthetic news document) it
+# writes one and starts the next. More memory means fewer segments, and fewer segments a
+# smaller index: the segments of one corpus share most of their terms, and each keeps its
+# own term table and posting lists. At 100,000 documents on 2 processes, 4 segments made a
+# 667 MB index, 2 (one a process) 540 MB with the same results and speed; a process then
+# peaks at ~2.9 GB (about 1.2 GB plus 1.1 times the estimate). So the estimate a process may
+# reach is a sixth of the machine's memory shared among the processes, within these bounds.
+WRITER_MIN_MB, WRITER_MAX_MB = 256, 2048
 _POLL_SECONDS = 0.2
 
 
@@ -66,7 +69,7 @@ def write_index(gen: Path, docs: list, procs: int | None = None, progress=None) 
     procs = default_procs(len(docs)) if procs is None else max(1, min(procs, len(docs)))
     ix = whoosh_index.open_dir(str(gen))
     if procs == 1:
-        segments = _write_run(ix, docs, progress)
+        segments = _write_run(ix, docs, writer_limit_mb(1), progress)
     else:
         segments = _in_workers(gen, _split(docs, procs), progress)
     generation = ix.latest_generation() + 1
@@ -81,10 +84,10 @@ def _split(docs: list, parts: int) -> list[list]:
     return [docs[i * size // parts:(i + 1) * size // parts] for i in range(parts)]
 
 
-def _write_run(ix, docs, tick=None) -> list:
+def _write_run(ix, docs, limit_mb: int, tick=None) -> list:
     """Add ``docs`` in order; the segments written, in document order."""
     with _rare_collections():
-        return _write_segments(ix, docs, tick)
+        return _write_segments(ix, docs, tick, limit_mb)
 
 
 @contextmanager
@@ -101,10 +104,19 @@ def _rare_collections(threshold: int = 100_000):
         gc.set_threshold(*before)
 
 
-def _write_segments(ix, docs, tick) -> list:
+def writer_limit_mb(procs: int) -> int:
+    """The postings estimate (MB) after which each of ``procs`` writers writes a segment."""
+    try:
+        memory_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (ValueError, OSError, AttributeError):  # not reported: assume a small machine
+        memory_mb = 4096
+    return max(WRITER_MIN_MB, min(WRITER_MAX_MB, memory_mb // (6 * max(1, procs))))
+
+
+def _write_segments(ix, docs, tick, limit_mb: int) -> list:
     segments = []
     writer = FastSegmentWriter(ix, _lk=False)
-    limit = WRITER_LIMIT_MB * 1024 * 1024
+    limit = limit_mb * 1024 * 1024
     for done, doc in enumerate(docs, start=1):
         writer.add_document(**index_fields(doc))
         if tick:
@@ -120,13 +132,14 @@ def _write_segments(ix, docs, tick) -> list:
 def _in_workers(gen: Path, runs: list[list], progress) -> list:
     ctx = multiprocessing.get_context("fork")  # the children share the parent's documents
     counters = [ctx.RawValue("q", 0) for _ in runs]
+    limit_mb = writer_limit_mb(len(runs))
     workers, pipes = [], {}
     try:
         for number, run in enumerate(runs):
             receive, send = ctx.Pipe(duplex=False)
             worker = ctx.Process(target=_worker, name=f"talash-index-{number}", daemon=True,
-                                 args=(str(gen), run, counters[number], send, number,
-                                       os.getpid()))
+                                 args=(str(gen), run, limit_mb, counters[number], send,
+                                       number, os.getpid()))
             worker.start()
             send.close()
             workers.append(worker)
@@ -163,13 +176,13 @@ def _result(conn, worker) -> list:
     return value
 
 
-def _worker(gen: str, docs: list, counter, conn, number: int, parent: int):
+def _worker(gen: str, docs: list, limit_mb: int, counter, conn, number: int, parent: int):
     _die_with(parent)
     try:
         def tick(done):
             counter.value = done
 
-        segments = _write_run(whoosh_index.open_dir(gen), docs, tick)
+        segments = _write_run(whoosh_index.open_dir(gen), docs, limit_mb, tick)
         conn.send(("ok", segments))
     except BaseException as exc:  # sent to the parent, which raises it
         exc.add_note(f"in indexing worker {number}:\n{traceback.format_exc()}")

@@ -10,7 +10,8 @@ import time
 import pytest
 from whoosh import index as whoosh_index
 
-from search.building import MIN_DOCS_PER_PROC, default_procs
+from search import building
+from search.building import MIN_DOCS_PER_PROC, default_procs, writer_limit_mb
 from search.documents import Document, read_sources
 from search.generations import CURRENT
 from search.indexing import build_index, live_generation
@@ -55,6 +56,25 @@ def test_two_processes_find_the_same_as_one(tmp_path):
     # Documents keep their input order across the segments (ties, date order, paging).
     with whoosh_index.open_dir(str(live_generation(tmp_path / "two"))).searcher() as s:
         assert [f["id"] for f in s.all_stored_fields()] == [d.id for d in docs]
+
+
+def test_writers_hold_a_share_of_the_machines_memory(monkeypatch):
+    pages = {"SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(building.os, "sysconf", lambda name: pages[name])
+    pages["SC_PHYS_PAGES"] = 24 * 2**30 // 4096  # 24 GB
+    assert [writer_limit_mb(p) for p in (1, 2, 4)] == [2048, 2048, 1024]
+    pages["SC_PHYS_PAGES"] = 4 * 2**30 // 4096
+    assert [writer_limit_mb(p) for p in (1, 2, 4)] == [682, 341, 256]
+
+
+def test_a_small_memory_limit_writes_more_segments_with_the_same_results(tmp_path,
+                                                                          monkeypatch):
+    docs = list(read_sources([SAMPLE]))
+    build_index(tmp_path / "one", docs, procs=1)
+    monkeypatch.setattr(building, "writer_limit_mb", lambda procs: 1)
+    build_index(tmp_path / "small", docs, procs=2)
+    assert segment_count(tmp_path / "small") > 2
+    assert results(tmp_path / "small") == results(tmp_path / "one")
 
 
 def test_bad_records_are_reported_with_their_line_and_the_rest_indexed(tmp_path):
