@@ -25,9 +25,13 @@ document, most of them a term's only one. ``CompactLeafMatcher`` reads them.
 
 Stored fields are deflated with a dictionary per segment (``search.stored``).
 
+The term table is ``search.terms``' compact file (``TERM_TABLE`` = 2), not Whoosh's ``.trm``
+(which ``search.termtable`` writes in bulk for a codec without ``termtable``).
+
 The codec is pickled into each segment: this module path is part of the index format. A
 segment written before the compact blocks has a codec without ``blocks`` and is read with
-``PackedLeafMatcher``, as it was written; one without ``stored`` has Whoosh's stored column.
+``PackedLeafMatcher``, as it was written; one without ``stored`` has Whoosh's stored column;
+one without ``termtable`` has Whoosh's term table.
 """
 
 import struct
@@ -48,6 +52,9 @@ from whoosh.codec.whoosh3 import (
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.stored import DictionaryPerDocReader, DictionaryPerDocWriter
+from search.terms import EXT as TERMS_EXT
+from search.terms import CompactFieldWriter
+from search.termsreader import TermTable
 from search.termtable import BulkFieldWriter
 
 _INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
@@ -56,6 +63,7 @@ INLINE_LIMIT = 4  # posting lists shorter than this are stored in the term info
 PICKLE_PROTOCOL = 3
 BLOCKS = 2  # the block layout new segments are written in (1: Whoosh's tag and pickles)
 STORED_DICTIONARY = 2  # stored fields as search.stored writes them (1: Whoosh's column)
+TERM_TABLE = 2  # the term table search.terms writes (1: Whoosh's .trm)
 # A compact block's head: the length of its data (negative for a term's last block), its
 # postings, last document, largest weight, compression level, shortest and longest length
 # (as length bytes).
@@ -288,6 +296,7 @@ class TalashCodec(W3Codec):
         # Pickled with each segment: how its blocks and stored fields are to be read.
         self.blocks = BLOCKS
         self.stored = STORED_DICTIONARY
+        self.termtable = TERM_TABLE
 
     def per_document_writer(self, storage, segment):
         return DictionaryPerDocWriter(self, storage, segment)
@@ -298,7 +307,15 @@ class TalashCodec(W3Codec):
         return super().per_document_reader(storage, segment)  # Whoosh's _stored column
 
     def field_writer(self, storage, segment):
+        if getattr(self, "termtable", 1) >= TERM_TABLE:
+            return CompactFieldWriter(self, storage, segment)
         return BulkFieldWriter(self, storage, segment)  # Whoosh's bytes, written in bulk
+
+    def terms_reader(self, storage, segment):
+        if getattr(self, "termtable", 1) < TERM_TABLE:
+            return super().terms_reader(storage, segment)
+        return TermTable(self, segment.open_file(storage, TERMS_EXT),
+                         segment.open_file(storage, self.POSTS_EXT))
 
     def postings_writer(self, dbfile, byteids=False):
         return PackedPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,

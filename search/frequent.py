@@ -180,8 +180,13 @@ def _frequencies(reader, field: str):
     """(term, document frequency) of every term of ``field`` in one segment. Read straight
     from the W3 term table's records (the frequency is a fixed field of each): Whoosh's
     ``iter_field`` decodes every term info in full, unpickling the postings inlined in most
-    of them (most joined pairs occur once or twice), which took most of this module's time."""
-    tindex = getattr(getattr(reader, "_terms", None), "_tindex", None)
+    of them (most joined pairs occur once or twice), which took most of this module's time.
+    A ``search.terms`` table reads them itself (``doc_frequencies``)."""
+    terms = getattr(reader, "_terms", None)
+    if hasattr(terms, "doc_frequencies"):
+        yield from terms.doc_frequencies(field)
+        return
+    tindex = getattr(terms, "_tindex", None)
     fieldmap = getattr(reader._terms, "_fieldmap", {}) if tindex is not None else {}
     if field not in fieldmap:
         yield from ((t, info.doc_frequency()) for t, info in reader.iter_field(field))

@@ -19,6 +19,8 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
 from search.codec import block_bytes, plain_dumps
+from search.terminfo import encode_extent, encode_inlined
+from search.terms import CompactFieldWriter
 
 _TERMINFO = W3TermInfo._struct
 _FLUSH_BYTES = 1 << 22  # postings file writes are gathered up to this size
@@ -72,6 +74,8 @@ class Field:
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.offset = fw._postfile.tell()
+        # search.terms' table takes its own term infos (search.terminfo), Whoosh's W3 bytes.
+        self.compact = isinstance(fw, CompactFieldWriter)
 
     def write(self):
         counts = self.counts
@@ -85,10 +89,12 @@ class Field:
                             strict=True):
             infos[at] = info
         self.flush()
-        prefix = self.prefix
-        self.fw._tindex.add_sorted(
-            [prefix + (k.encode("utf-8") if isinstance(k, str) else k) for k in self.keys],
-            infos)
+        keys = [k.encode("utf-8") if isinstance(k, str) else k for k in self.keys]
+        if self.compact:
+            self.fw.add_field(keys, infos)
+        else:
+            prefix = self.prefix
+            self.fw._tindex.add_sorted([prefix + k for k in keys], infos)
 
     def inlined(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
         """Term infos of short lists, as ``InliningPostingsWriter.finish_postings`` then
@@ -112,12 +118,15 @@ class Field:
         head["weight"], head["maxweight"] = total, np.maximum(top, 0)
         head["minlen"] = np.where(shortest == _BIG, 0, length_bytes(shortest))
         head["maxlen"] = length_bytes(longest)
-        heads = head.tobytes()
-        size = _HEAD.itemsize
         # Only these postings' numbers as Python objects, renumbered from 0.
         at = _ranges(firsts, counts)
         docs, floats = self.docs[at].tolist(), self.singles[at].tolist()
         values = self.values[at].tolist()
+        if self.compact:
+            return _compact_inlined(counts.tolist(), docs, floats, values,
+                                    head["minlen"].tolist(), head["maxlen"].tolist())
+        heads = head.tobytes()
+        size = _HEAD.itemsize
         out = []
         s = 0
         for i, c in enumerate(counts.tolist()):
@@ -183,6 +192,12 @@ class Field:
             hi = max(hi, maxlength)
             if not blocks_left:  # the term info of the term just written
                 t = term_of[b]
+                if self.compact:
+                    out.append(encode_extent(
+                        int(counts[t]), total, top, 0 if lo is None else length_to_byte(lo),
+                        length_to_byte(hi), int(self.docs[firsts[t]]), stats.lastdoc[b],
+                        term_start, self.offset - term_start))
+                    continue
                 head = _TERMINFO.pack(False, total, int(counts[t]),
                                       0 if lo is None else length_to_byte(lo),
                                       length_to_byte(hi), top, int(self.docs[firsts[t]]),
@@ -252,6 +267,18 @@ class _BlockStats:
         shortest = self.shortest[b]
         return (self.sums[b], top if top > 0 else 0, None if shortest < 0 else shortest,
                 self.longest[b])
+
+
+def _compact_inlined(counts: list, docs: list, floats: list, values: list, minbytes: list,
+                     maxbytes: list) -> list[bytes]:
+    """Inlined term infos as ``search.terminfo`` encodes them."""
+    out, s = [], 0
+    for c, lo, hi in zip(counts, minbytes, maxbytes, strict=True):
+        vals = values[s:s + c]
+        out.append(encode_inlined(docs[s:s + c], floats[s:s + c],
+                                  tuple(v for v in vals if v), lo, hi))
+        s += c
+    return out
 
 
 def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -205,7 +205,7 @@ def test_full_disk_is_a_clear_error_and_leaves_the_live_index(small_disk, tmp_pa
     expected = [h["id"] for h in Searcher(root).search("لاہور")["results"]]
     free = shutil.disk_usage(small_disk).free
     filler = small_disk / "filler"
-    filler.write_bytes(bytes(free - 256 * 1024))  # leave 256 KB: less than any generation
+    filler.write_bytes(bytes(free - 64 * 1024))  # leave 64 KB: less than any generation
     changed = tmp_path / "changed.jsonl"
     changed.write_text(SAMPLE.read_text("utf-8").replace("لاہور", "لاہور شہر", 5), "utf-8")
     args = (changed, "--index", root, *(["--update"] if update else []))

@@ -18,18 +18,31 @@ from search.segments import FastSegmentWriter
 from tests.conftest import DATA, SAMPLE
 
 
-class WhooshTables(TalashCodec):
+class OldTables(TalashCodec):
+    """TalashCodec with Whoosh's term table (search.termtable writes it in bulk), as segments
+    written before search.terms have."""
+
+    def __init__(self):
+        super().__init__()
+        del self.termtable
+
+
+class WhooshTables(OldTables):
     """TalashCodec with Whoosh's own term-table writer (the reference for search.termtable)."""
 
     field_writer = W3Codec.field_writer
 
 
-def files_written(folder: Path, writer_class, docs, boosts=None) -> dict[str, str]:
+def files_written(folder: Path, writer_class, docs, boosts=None, table="trm") -> dict[str, str]:
     """Digest of each file of a one-segment index, by its name without the segment's (random)
     name; compound=False keeps the files apart. Whoosh's own writer is the reference, down to
-    its term table."""
+    its term table; with ``table="tts"`` (search.terms) Whoosh's writer, one term at a time,
+    is the reference for the bulk path."""
     ix = whoosh_index.create_in(str(folder), build_schema())
-    codec = WhooshTables() if writer_class is SegmentWriter else TalashCodec()
+    if table == "tts":
+        codec = TalashCodec()
+    else:
+        codec = WhooshTables() if writer_class is SegmentWriter else OldTables()
     writer = writer_class(ix, codec=codec, compound=False)
     for number, doc in enumerate(docs):
         writer.add_document(**index_fields(doc), **(boosts(number) if boosts else {}))
@@ -40,20 +53,20 @@ def files_written(folder: Path, writer_class, docs, boosts=None) -> dict[str, st
 
 
 def same_files(tmp_path, docs, boosts=None):
-    stock = files_written(tmp_path / "stock", SegmentWriter, docs, boosts)
-    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs, boosts)
-    assert {"trm", "pst", "_body_len.col", "_stored.col"} <= stock.keys()
-    assert fast == stock
+    for table in ("trm", "tts"):
+        (tmp_path / table / "stock").mkdir(parents=True), (tmp_path / table / "fast").mkdir()
+        stock = files_written(tmp_path / table / "stock", SegmentWriter, docs, boosts, table)
+        fast = files_written(tmp_path / table / "fast", FastSegmentWriter, docs, boosts, table)
+        assert {table, "pst", "_body_len.col", "_stored.col"} <= stock.keys()
+        assert fast == stock
 
 
 def test_same_bytes_as_whoosh_on_the_sample_corpus(tmp_path):
-    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
     same_files(tmp_path, list(read_sources([SAMPLE])))
 
 
 def test_same_bytes_with_long_posting_lists(tmp_path):
     """Terms in more than 128 documents span several blocks of the postings file."""
-    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
     words = "لاہور کراچی بارش Lahore rain".split()
     docs = [Document(id=f"d{i}", title="خبر" if i % 3 else "",
                      body=" ".join(words[: 1 + i % len(words)] * (1 + i % 4)),
@@ -64,7 +77,6 @@ def test_same_bytes_with_long_posting_lists(tmp_path):
 
 def test_same_bytes_with_boosted_documents(tmp_path):
     """Weights that are not whole numbers: sums, maxima and per-block weights as Whoosh's."""
-    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
     words = "لاہور کراچی بارش Lahore rain".split()
     docs = [Document(id=f"d{i}", title="خبر", body=" ".join(words[: 1 + i % len(words)]))
             for i in range(300)]
@@ -75,7 +87,6 @@ def test_same_bytes_with_boosted_documents(tmp_path):
 @pytest.mark.skipif(not (DATA / "news" / "docs.jsonl").exists(),
                     reason=f"no news corpus at {DATA} (set TALASH_DATA_DIR)")
 def test_same_bytes_on_real_news(tmp_path):
-    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
     docs = [d for d in read_sources([DATA / "news" / "docs.jsonl"]) if isinstance(d, Document)]
     same_files(tmp_path, docs[:60])
 

@@ -1,0 +1,256 @@
+"""The compact term table (search/terms.py, search/terminfo.py): every key and term info reads
+back as written, walks are in key order, and an index in either table searches the same."""
+
+import random
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.filedb.filestore import RamStorage
+from whoosh.reading import TermNotFound
+
+from search import frequent, terminfo
+from search.codec import TalashCodec
+from search.frequent import _frequencies
+from search.generations import live_generation
+from search.indexing import build_index, update_index
+from search.querying import Searcher
+from search.terms import BLOCK, TermTableWriter
+from search.termsreader import TermTable
+
+QUERIES = ["لاہور", "بجلی کی قیمت", "lahore", '"وزیر اعظم"', '"اسلام آباد میں"',
+           "عمران خان کی رہائی", "کراچی", '"کی قیمت"', "ایک دو تین چار پانچ چھ سات",
+           "pakistan", "وزیر*", "title:لاہور"]
+
+
+def w3(info: W3TermInfo) -> W3TermInfo:
+    """``info`` as Whoosh reads it back from its own bytes (float32 weights, length bytes)."""
+    return W3TermInfo.from_bytes(W3TermInfo.to_bytes(info))
+
+
+def fields_of(info: W3TermInfo) -> tuple:
+    extent = info._length[0] if isinstance(info._length, tuple) else info._length
+    return (info._weight, info._df, info._minlength, info._maxlength, info._maxweight,
+            info._minid, info._maxid, info._offset, extent, info._inlined)
+
+
+def inlined(ids, weights, values=(), lengths=(3, 9)) -> W3TermInfo:
+    info = W3TermInfo(weight=0, df=0)
+    info._weight = sum(weights)
+    info._df = len(ids)
+    info._minlength, info._maxlength = lengths
+    info._maxweight = max(0, *weights)
+    info._minid, info._maxid = ids[0], ids[-1]
+    info.set_inlined(ids, weights, values)
+    return info
+
+
+def extent(df, weight, maxweight, minid, maxid, offset, length) -> W3TermInfo:
+    info = W3TermInfo(weight=weight, df=df, minlength=2, maxlength=4000,
+                      maxweight=maxweight, minid=minid, maxid=maxid)
+    info.set_extent(offset, length)
+    return info
+
+
+@pytest.mark.parametrize("info", [
+    inlined((7,), (1.0,)),
+    inlined((0,), (3.0,), lengths=(5, 5)),
+    inlined((5, 300, 70_000), (1.0, 2.0, 200.0)),
+    inlined((12, 13), (0.5, 1.25)),  # weights that are not counts
+    inlined((4, 4_000_000), (2.0, 1.0), (b"\x01\x05", b"\x00")),  # positions as values
+    inlined((9,), (1.0,), lengths=(None, 0)),  # no length recorded
+    extent(4, 9.0, 3.0, 17, 99_000, 123_456_789, 70),
+    extent(1_000, 1_000.5, 2.75, 0, 5, 0, 1),
+    extent(90_000, 2.0**31, 255.0, 3, 2**32 - 2, 2**40, 2**20),
+], ids=["one", "first doc", "three", "fractions", "values", "no length", "extent",
+        "fractional extent", "big numbers"])
+def test_each_term_info_reads_back_as_whoosh_reads_its_own(info):
+    data = terminfo.encode_terminfo(info)
+    assert fields_of(terminfo.decode(b"?" + data, 1)) == fields_of(w3(info))
+    assert terminfo.doc_frequency(data, 0) == info._df
+    assert len(data) < len(W3TermInfo.to_bytes(info)) / (1 if info._df > 10**4 else 2)
+
+
+def keys_for(rnd: random.Random, n: int) -> list[bytes]:
+    """Keys sharing long beginnings (as joined pairs do), some longer than 255 bytes."""
+    stems = [rnd.randbytes(rnd.randint(0, 6)) for _ in range(40)]
+    keys = {rnd.choice(stems) + rnd.randbytes(rnd.randint(0, 5)) for _ in range(n)}
+    keys |= {b"x" * 300 + bytes([i]) for i in range(3)} | {b"x" * 300}
+    return sorted(keys)
+
+
+def table(fields: dict[str, list[bytes]]) -> tuple[TermTable, dict]:
+    """A table of ``fields`` (name -> keys), each term's info made from its key."""
+    storage = RamStorage()
+    writer = TermTableWriter(storage.create_file("t"))
+    infos = {}
+    for number, (name, keys) in enumerate(fields.items()):
+        made = [inlined((len(k), len(k) + 1 + i % 3), (1.0, float(i % 5 + 1)))
+                if i % 4 else extent(10 + i, 20.0 + i, 3.0, i, i + 50, 1000 * i, 9)
+                for i, k in enumerate(keys)]
+        writer.add_field(name, number, keys, [terminfo.encode_terminfo(m) for m in made])
+        infos.update({(name, k): fields_of(w3(m)) for k, m in zip(keys, made, strict=True)})
+    writer.close()
+    return TermTable(TalashCodec(), storage.open_file("t"), storage.create_file("p")), infos
+
+
+def test_every_key_and_info_reads_back_and_absent_keys_are_absent():
+    rnd = random.Random(5)
+    fields = {"body": keys_for(rnd, 3_000), "join": keys_for(rnd, 500), "id": [b"a"],
+              "empty": []}
+    reader, infos = table(fields)
+    assert [(f, k) for f, k in reader.terms()] == list(infos)
+    assert [(t, fields_of(i)) for t, i in reader.items()] == list(infos.items())
+    for (field, key), want in infos.items():
+        assert (field, key) in reader
+        assert fields_of(reader.term_info(field, key)) == want
+        assert reader.doc_frequency(field, key) == want[1]
+        assert reader.frequency(field, key) == want[0]
+    for field, keys in fields.items():
+        assert list(reader.doc_frequencies(field)) == [(k, infos[field, k][1]) for k in keys]
+        present = set(keys)
+        for key in (k + b"\x00" for k in keys[:300]):  # near misses: absent, not found
+            if key not in present:
+                assert (field, key) not in reader
+                with pytest.raises(TermNotFound):
+                    reader.term_info(field, key)
+                with pytest.raises(KeyError):
+                    reader.doc_frequency(field, key)
+    assert ("body", b"a") not in reader or b"a" in fields["body"]
+    assert ("join", fields["body"][7]) not in reader or fields["body"][7] in fields["join"]
+    assert ("nofield", b"a") not in reader
+    assert set(reader.indexed_field_names()) == set(fields)
+
+
+def test_walks_from_a_prefix_are_in_key_order_and_go_on_into_later_fields():
+    rnd = random.Random(8)
+    fields = {"body": keys_for(rnd, 2_000), "join": keys_for(rnd, 300)}
+    reader, infos = table(fields)
+    everything = list(infos)
+    for prefix in [b"", b"\x00", b"\xff" * 3, b"x" * 300, *rnd.sample(fields["body"], 40),
+                   *(k[:2] for k in rnd.sample(fields["body"], 40))]:
+        want = [t for t in everything if t >= ("body", prefix)]
+        assert list(reader.terms_from("body", prefix)) == want
+        assert [(t, fields_of(i)) for t, i in reader.items_from("body", prefix)] == \
+            [(t, infos[t]) for t in want]
+    assert list(reader.terms_from("join", b"")) == [t for t in everything if t[0] == "join"]
+    assert len(fields["body"]) > 20 * BLOCK
+
+
+def test_keys_out_of_order_or_a_field_twice_are_refused():
+    writer = TermTableWriter(RamStorage().create_file("t"))
+    with pytest.raises(ValueError, match="keys must increase"):
+        writer.add_field("body", 0, [b"b", b"a"], [b"", b""])
+    writer.add_field("join", 1, [b"a"], [b""])
+    with pytest.raises(ValueError, match="written twice"):
+        writer.add_field("join", 1, [b"b"], [b""])
+
+
+def test_a_damaged_table_is_told_apart():
+    reader, infos = table({"body": keys_for(random.Random(2), 200)})
+    data = bytearray(reader._buf)
+    data[10] ^= 0xFF  # inside the records: keys or infos read back differently
+    storage = RamStorage()
+    with storage.create_file("t") as f:
+        f.write(bytes(data))
+    damaged = TermTable(TalashCodec(), storage.open_file("t"), storage.create_file("p"))
+    assert [(t, fields_of(i)) for t, i in _safe_items(damaged)] != list(infos.items())
+    with pytest.raises(ValueError, match="not a talash term table"):
+        TermTable(TalashCodec(), _file(b"TRM!" + bytes(data[4:])), _file(b""))
+
+
+def _safe_items(reader):
+    try:
+        return list(reader.items())
+    except Exception:  # noqa: BLE001 - a damaged record may not even decode
+        return []
+
+
+def _file(data: bytes):
+    storage = RamStorage()
+    with storage.create_file("f") as f:
+        f.write(data)
+    return storage.open_file("f")
+
+
+def _searched(root) -> list:
+    searcher = Searcher(root, cache_size=0)
+    out = []
+    for q in QUERIES:
+        found = searcher.search(q, per_page=30, snippets=False)
+        out.append((q, found["total"], [(h["id"], h["score"]) for h in found["results"]]))
+    return out
+
+
+def _tables(root) -> list[int]:
+    """Each segment's table: 2 for search.terms, 1 for Whoosh's."""
+    ix = whoosh_index.open_dir(str(live_generation(root)))
+    return [getattr(s.codec(), "termtable", 1) for s in ix._segments()]
+
+
+def build_with_whoosh_tables(root, docs, monkeypatch):
+    """Build as talash did before search.terms: codecs without ``termtable``."""
+    init = TalashCodec.__init__
+
+    def old_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        del self.termtable
+
+    with monkeypatch.context() as m:
+        m.setattr(TalashCodec, "__init__", old_init)
+        build_index(root, docs)
+
+
+def test_an_index_with_whoosh_tables_searches_and_updates_as_a_new_one(
+        tmp_path, sample_docs, monkeypatch):
+    docs = list(sample_docs.values())
+    changed = [dict(d, body=d["body"] + " اسلام آباد میں لاہور") for d in docs[:15]]
+    build_index(tmp_path / "new", docs)
+    build_with_whoosh_tables(tmp_path / "old", docs, monkeypatch)
+    assert set(_tables(tmp_path / "old")) == {1} and set(_tables(tmp_path / "new")) == {2}
+    want = _searched(tmp_path / "new")
+    assert sum(total for _q, total, _ids in want) > 20
+    assert _searched(tmp_path / "old") == want
+    # An update writes segments with the new table; a merge reads the old ones into it.
+    for name in ("new", "old"):
+        update_index(tmp_path / name, changed + docs[15:])
+    want = _searched(tmp_path / "new")
+    assert _searched(tmp_path / "old") == want
+    assert set(_tables(tmp_path / "old")) == {1, 2}  # the old segments, the update's
+    for name in ("new", "old"):
+        gen = live_generation(tmp_path / name)
+        with whoosh_index.open_dir(str(gen)).writer(codec=TalashCodec()) as writer:
+            writer.optimize = True  # merges every segment into one, deleted documents out
+        frequent.write(gen)  # (document numbers changed)
+        assert _tables(tmp_path / name) == [2]
+    merged = _searched(tmp_path / "new")
+    assert merged != want  # (the deleted documents are gone from the statistics)
+    assert _searched(tmp_path / "old") == merged
+
+
+def test_document_frequencies_are_read_from_either_table(tmp_path, sample_docs):
+    build_index(tmp_path, list(sample_docs.values()))
+    ix = whoosh_index.open_dir(str(live_generation(tmp_path)))
+    reader = ix.reader()
+    leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+    for leaf in leaves:
+        for field in ("body", "join"):
+            want = [(t, i.doc_frequency()) for t, i in leaf.iter_field(field)]
+            assert len(want) > 100
+            assert list(_frequencies(leaf, field)) == want
+
+
+
+def test_a_fuzzy_term_walks_the_table_as_whooshs(tmp_path, sample_docs, monkeypatch):
+    """Whoosh's fuzzy terms step a field cursor through the table (talash's parser does not
+    make them; Whoosh's own does)."""
+    from whoosh.query import FuzzyTerm
+
+    build_index(tmp_path / "new", list(sample_docs.values()))
+    build_with_whoosh_tables(tmp_path / "old", list(sample_docs.values()), monkeypatch)
+    found = []
+    for name in ("new", "old"):
+        with whoosh_index.open_dir(str(live_generation(tmp_path / name))).searcher() as s:
+            found.append([sorted(s.reader().terms_within("body", "لاہور", 1)),
+                          [h["id"] for h in s.search(FuzzyTerm("body", "لاہوری"), limit=50)]])
+    assert found[0] == found[1] and len(found[0][1]) > 5
