@@ -4,9 +4,9 @@
 segment): per document the facet values (as integer codes, from the postings of the ``site``,
 ``category``, ``lang`` and ``year`` terms), the dates (from the ``date`` column) and the field
 lengths; the term sets of the word fields per segment (absent inflections and variants need
-no lookup); a bounded cache of decoded postings; the frequent terms' lists
-(``search/frequent.py``); the did-you-mean table. ``Whole`` is what scoring reads: any
-term's postings over all segments as one list.
+no lookup); a bounded cache of decoded postings (the least recently used go first); the
+frequent terms' lists (``search/frequent.py``); the did-you-mean table. ``Whole`` is what
+scoring reads: any term's postings over all segments as one list.
 """
 
 import threading
@@ -125,9 +125,14 @@ class Generation:
     def postings(self, key, read) -> tuple[np.ndarray, np.ndarray]:
         hit = self._postings.get(key)
         if hit is not None:
+            with self._lock:  # used again: the last to go
+                if key in self._postings:
+                    self._postings.move_to_end(key)
             return hit
         value = read()
         with self._lock:
+            if key in self._postings:  # another thread read it meanwhile
+                return value
             self._postings[key] = value
             self._cached += len(value[0]) + 1
             while self._cached > POSTINGS_CACHE and self._postings:

@@ -18,7 +18,7 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
-from search.codec import block_bytes, plain_dumps
+from search.codec import LONG_BLOCKS, block_bytes, plain_dumps
 from search.terminfo import encode_extent, encode_inlined
 from search.terms import CompactFieldWriter
 
@@ -51,7 +51,7 @@ class Field:
     def __init__(self, fw, fmt, post, lengths: dict[int, int], codec):
         self.fw = fw
         self.prefix = pack_ushort(fw._fieldid)
-        self.blocklimit = codec._blocklimit
+        self.blocklimit = codec._blocklimit if fmt.supports("positions") else LONG_BLOCKS
         self.compression = codec._compression
         # TalashCodec's postings writer inlines lists shorter than this (search.codec).
         self.inline_below = min(codec._inlinelimit, codec._blocklimit)

@@ -12,6 +12,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from search.analysis import filters
 from search.codec import (
     PICKLE_PROTOCOL,
     CompactLeafMatcher,
@@ -27,6 +28,7 @@ from search.codec import (
 from search.documents import Document, read_sources
 from search.schema import build_schema, index_fields
 from search.scoring import _postings
+from search.segments import FastSegmentWriter
 from tests.conftest import SAMPLE
 
 
@@ -172,3 +174,30 @@ def test_merged_segments_keep_every_posting(tmp_path):
     assert len(merged._segments()) == 1
     want = _all_postings(once.reader())
     assert len(want) > 1000 and _all_postings(merged.reader()) == want
+
+
+def _blocks(reader, fieldname: str, term: str) -> list[int]:
+    """The postings in each block of a term's list."""
+    matcher, sizes = reader.postings(fieldname, term), []
+    while matcher.is_active():
+        sizes.append(matcher._blocklength)
+        matcher._next_block()
+    return sizes
+
+
+def test_lists_without_positions_are_one_block_those_with_positions_blocks_of_128(tmp_path):
+    """Fields without positions are read whole, so a list is one block (search.codec's
+    LONG_BLOCKS); title and body keep Whoosh's 128 for phrases to skip through. The bulk
+    writer (search.segments) and Whoosh's per-term one (merges, updates) agree."""
+    body = "بارش لاہور"
+    docs = [Document(id=f"d{i}", title="", body=body) for i in range(300)]
+    for name, writer_class in (("fast", FastSegmentWriter), ("stock", SegmentWriter)):
+        ix = whoosh_index.create_in(str(tmp_path), build_schema(), indexname=name)
+        writer = writer_class(ix, codec=TalashCodec())
+        for doc in docs:
+            writer.add_document(**index_fields(doc))
+        writer.commit()
+        reader = ix.reader()
+        assert _blocks(reader, "body", "بارش") == [128, 128, 44]
+        assert _blocks(reader, "loose", "بارش") == [300]
+        assert _blocks(reader, "join", filters.joined("بارش", "لاہور")) == [300]
