@@ -38,6 +38,11 @@ from whoosh import index as whoosh_index
 from search.analysis.analyzers import ANALYZER_VERSION
 from search.errors import IndexCorrupt, IndexMissing, ReindexNeeded, ReindexRunning
 
+# The newest on-disk layout this talash writes and reads (talash.json's "index_format"; none:
+# 1). 2: segments with compact term tables (search.terms), which a talash that knows only
+# Whoosh's cannot open. A talash meeting a newer format says so instead of failing on a file.
+INDEX_FORMAT = 2
+
 CURRENT = "CURRENT"
 META = "talash.json"
 LOCK = ".reindex.lock"
@@ -76,6 +81,13 @@ def live_generation(root: Path) -> Path:
     if not isinstance(meta, dict):
         raise IndexCorrupt(f"index generation {gen} is damaged ({META} holds no object). "
                            f"{_rebuild_hint(root)}")
+    written = meta.get("index_format", 1)
+    if not isinstance(written, int) or written > INDEX_FORMAT:
+        raise ReindexNeeded(
+            f"the index at {root} was written by a newer talash (index format {written!r}; "
+            f"this one reads formats up to {INDEX_FORMAT}): upgrade talash, or rebuild the "
+            f"index with this one (talash reindex SOURCE --index {root})"
+        )
     if meta.get("analyzer_version") != ANALYZER_VERSION:
         raise ReindexNeeded(
             f"the index at {root} was built by analyzer version "
@@ -215,7 +227,8 @@ def seal(gen: Path, documents: int, **extra):
         if path.is_file() and path.name != META and not path.name.endswith("WRITELOCK"):
             _fsync(path)
             files[path.name] = [path.stat().st_size, _digest(path)]
-    meta = {"analyzer_version": ANALYZER_VERSION, "documents": documents,
+    meta = {"analyzer_version": ANALYZER_VERSION, "index_format": INDEX_FORMAT,
+            "documents": documents,
             "created": datetime.now(UTC).isoformat(), **extra, "files": files}
     _write_atomically(gen / META, json.dumps(meta))
     _fsync(gen)

@@ -8,6 +8,7 @@ from whoosh import index as whoosh_index
 
 from search.documents import read_sources
 from search.errors import IndexMissing, ReindexNeeded, ReindexRunning, SourceError
+from search.generations import INDEX_FORMAT
 from search.indexing import (
     CURRENT,
     META,
@@ -92,6 +93,18 @@ def test_other_analyzer_version_needs_reindex(tmp_path):
     meta = json.loads((gen / META).read_text())
     (gen / META).write_text(json.dumps({**meta, "analyzer_version": "0"}))
     with pytest.raises(ReindexNeeded, match="reindex needed"):
+        Searcher(tmp_path)
+
+
+def test_an_index_from_a_newer_talash_says_to_upgrade_and_an_older_one_still_opens(tmp_path):
+    gen = live_generation(build_index(tmp_path, DOCS) and tmp_path)
+    meta = json.loads((gen / META).read_text())
+    assert meta["index_format"] == INDEX_FORMAT
+    found = Searcher(tmp_path).search("لاہور")["results"]
+    (gen / META).write_text(json.dumps({k: v for k, v in meta.items() if k != "index_format"}))
+    assert Searcher(tmp_path).search("لاہور")["results"] == found != []
+    (gen / META).write_text(json.dumps({**meta, "index_format": INDEX_FORMAT + 1}))
+    with pytest.raises(ReindexNeeded, match="newer talash .* upgrade talash, or rebuild"):
         Searcher(tmp_path)
 
 
