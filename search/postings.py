@@ -18,8 +18,8 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
+from search import termsbulk
 from search.codec import LONG_BLOCKS, block_bytes, plain_dumps
-from search.terminfo import encode_extent, encode_inlined
 from search.terms import CompactFieldWriter
 
 _TERMINFO = W3TermInfo._struct
@@ -80,6 +80,9 @@ class Field:
     def write(self):
         counts = self.counts
         short = counts < self.inline_below
+        if self.compact:
+            self.write_compact(short)
+            return
         infos: list = [None] * len(self.keys)
         for at, info in zip(np.flatnonzero(short).tolist(),
                             self.inlined(self.firsts[short], counts[short]), strict=True):
@@ -89,12 +92,20 @@ class Field:
                             strict=True):
             infos[at] = info
         self.flush()
-        keys = [k.encode("utf-8") if isinstance(k, str) else k for k in self.keys]
-        if self.compact:
-            self.fw.add_field(keys, infos)
-        else:
-            prefix = self.prefix
-            self.fw._tindex.add_sorted([prefix + k for k in keys], infos)
+        prefix = self.prefix
+        self.fw._tindex.add_sorted(
+            [prefix + (k.encode("utf-8") if isinstance(k, str) else k) for k in self.keys],
+            infos)
+
+    def write_compact(self, short: np.ndarray):
+        """``write`` for a ``search.terms`` table: every info encoded with numpy."""
+        counts, firsts = self.counts, self.firsts
+        long_ = np.flatnonzero(~short)
+        parts = [(np.flatnonzero(short), *self.inlined(firsts[short], counts[short])),
+                 (long_, *self.blocks(firsts[long_], counts[long_]))]
+        self.flush()
+        self.fw.add_field([k.encode("utf-8") if isinstance(k, str) else k for k in self.keys],
+                          termsbulk.infos_run(parts, len(self.keys)))
 
     def inlined(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
         """Term infos of short lists, as ``InliningPostingsWriter.finish_postings`` then
@@ -123,8 +134,8 @@ class Field:
         docs, floats = self.docs[at].tolist(), self.singles[at].tolist()
         values = self.values[at].tolist()
         if self.compact:
-            return _compact_inlined(counts.tolist(), docs, floats, values,
-                                    head["minlen"].tolist(), head["maxlen"].tolist())
+            return termsbulk.inlined(counts, self.docs[at], self.singles[at], values,
+                                     head["minlen"], head["maxlen"], self.inline_below)
         heads = head.tobytes()
         size = _HEAD.itemsize
         out = []
@@ -143,7 +154,7 @@ class Field:
     def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
         """Write the blocks of long lists (``PackedPostingsWriter``); their term infos."""
         if not len(firsts):  # every list inlined: nothing for the postings file
-            return []
+            return (np.empty(0, np.uint8), np.empty(0, np.int64)) if self.compact else []
         limit = self.blocklimit
         per_term = (counts + limit - 1) // limit
         term_of = np.repeat(np.arange(len(firsts)), per_term)
@@ -192,17 +203,20 @@ class Field:
             hi = max(hi, maxlength)
             if not blocks_left:  # the term info of the term just written
                 t = term_of[b]
-                if self.compact:
-                    out.append(encode_extent(
-                        int(counts[t]), total, top, 0 if lo is None else length_to_byte(lo),
-                        length_to_byte(hi), int(self.docs[firsts[t]]), stats.lastdoc[b],
-                        term_start, self.offset - term_start))
+                if self.compact:  # encoded together at the end
+                    out.append((total, top, 0 if lo is None else length_to_byte(lo),
+                                length_to_byte(hi), stats.lastdoc[b], term_start,
+                                self.offset - term_start))
                     continue
                 head = _TERMINFO.pack(False, total, int(counts[t]),
                                       0 if lo is None else length_to_byte(lo),
                                       length_to_byte(hi), top, int(self.docs[firsts[t]]),
                                       stats.lastdoc[b])
                 out.append(head + pack_long(term_start) + pack_int(self.offset - term_start))
+        if self.compact:
+            total, top, lo, hi, last, start, length = (np.array(c) for c in zip(*out, strict=True))
+            return termsbulk.extents(counts, total, top, lo, hi, self.docs[firsts], last,
+                                     start, length)
         return out
 
     def put(self, data: bytes):
@@ -267,18 +281,6 @@ class _BlockStats:
         shortest = self.shortest[b]
         return (self.sums[b], top if top > 0 else 0, None if shortest < 0 else shortest,
                 self.longest[b])
-
-
-def _compact_inlined(counts: list, docs: list, floats: list, values: list, minbytes: list,
-                     maxbytes: list) -> list[bytes]:
-    """Inlined term infos as ``search.terminfo`` encodes them."""
-    out, s = [], 0
-    for c, lo, hi in zip(counts, minbytes, maxbytes, strict=True):
-        vals = values[s:s + c]
-        out.append(encode_inlined(docs[s:s + c], floats[s:s + c],
-                                  tuple(v for v in vals if v), lo, hi))
-        s += c
-    return out
 
 
 def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -62,7 +62,8 @@ def as_float32(x: float) -> float:
 
 
 def _whole(values) -> bool:
-    return all(v >= 0 and v == int(v) for v in values)
+    """Weights stored as varints: whole, not negative, under 2**63 (``termsbulk.whole``)."""
+    return all(0 <= v < 2.0**63 and v == int(v) for v in values)
 
 
 def _weights(values, floats: bool) -> bytes:

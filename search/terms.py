@@ -12,9 +12,10 @@ joined pairs and cross-script keys in one or two documents, so at 100,000 docume
               one before (one byte, at most 255) and the rest (varint length, bytes); after
               each key its info (varint length, ``search.terminfo`` bytes)
     starts    uint32 per block: where it begins (and one past the last block)
-    slots     uint32 hash slots (open addressing, linear probing, ~``LOAD`` full): a record's
-              number plus one, and bits of the key's hash the slot number does not say, so a
-              miss is almost always told without reading a record
+    slots     uint32 hash slots (open addressing, linear probing, ~``LOAD`` full, no wrap:
+              the array runs on past ``nslots`` and ends empty): a record's number plus one,
+              and bits of the key's hash the slot number does not say, so a miss is almost
+              always told without reading a record
     footer    a pickled dict (the fields, where each array begins, the slot arithmetic) and
               its position as 8 bytes
 
@@ -31,11 +32,12 @@ import struct
 import sys
 import zlib
 from array import array
+from itertools import repeat
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 
-from search import terminfo
-from search.terminfo import varint
+from search import terminfo, termsbulk
 
 EXT = ".tts"
 MAGIC = b"TLT1"
@@ -61,39 +63,26 @@ class TermTableWriter:
         self.hashes = array("I")
         self.records = array("I")  # each term's record number
 
-    def add_field(self, name: str, number: int, keys: list[bytes], infos: list[bytes]):
-        """Add one field's terms (keys without the field number, increasing) and infos."""
+    def add_field(self, name: str, number: int, keys: list[bytes], infos):
+        """Add one field's terms (keys without the field number, increasing) and infos (a
+        list of bytes, or a ``termsbulk.Run`` of them)."""
         if name in self.fields:
             raise ValueError(f"field {name!r} written twice in one term table")
         first_block = len(self.starts)
         self.fields[name] = (number, first_block, -(-len(keys) // BLOCK), len(keys))
         if not keys:
             return
-        dbfile, starts = self.dbfile, self.starts
-        prefix_crc = zlib.crc32(number.to_bytes(2, "big"))
-        crc32 = zlib.crc32
-        self.hashes.extend(crc32(k, prefix_crc) for k in keys)
+        for i in range(1, len(keys)):
+            if keys[i] <= keys[i - 1]:
+                raise ValueError(f"keys must increase: {keys[i - 1]!r}..{keys[i]!r}")
+        self.hashes.extend(map(zlib.crc32, keys, repeat(zlib.crc32(number.to_bytes(2, "big")))))
         base = first_block * BLOCK
         self.records.extend(range(base, base + len(keys)))
-        out, last = [], b""
-        for i, (key, info) in enumerate(zip(keys, infos, strict=True)):
-            if key <= last and i:
-                raise ValueError(f"keys must increase: {last!r}..{key!r}")
-            if i % BLOCK == 0:
-                if out:
-                    dbfile.write(b"".join(out))
-                    out = []
-                starts.append(dbfile.tell())
-                out += (varint(len(key)), key)
-            else:
-                limit = min(len(key), len(last), 255)
-                shared = 0
-                while shared < limit and key[shared] == last[shared]:
-                    shared += 1
-                out += (bytes((shared,)), varint(len(key) - shared), key[shared:])
-            out += (varint(len(info)), info)
-            last = key
-        dbfile.write(b"".join(out))
+        if not isinstance(infos, termsbulk.Run):
+            infos = termsbulk.runs(infos)
+        data, starts = termsbulk.records(keys, infos, BLOCK)
+        self.starts.extend((starts + self.dbfile.tell()).tolist())
+        self.dbfile.write(data.tobytes())
 
     def close(self):
         dbfile = self.dbfile
@@ -106,19 +95,31 @@ class TermTableWriter:
         ids = len(self.starts) * BLOCK + 1  # record numbers plus one are below this
         nslots = max(ids, int(n / LOAD) + 1)
         spread = (2**32 - 1) // ids  # hash bits kept: the slot value stays under 2**32
-        slots = array("I", bytes(4 * nslots))
-        for h, record in zip(self.hashes, self.records, strict=True):
-            at = h % nslots
-            while slots[at]:
-                at = at + 1 if at + 1 < nslots else 0
-            slots[at] = (h // nslots) % spread * ids + record + 1
+        slots = _place(np.frombuffer(self.hashes, dtype=np.uint32).astype(np.int64),
+                       np.frombuffer(self.records, dtype=np.uint32).astype(np.int64),
+                       nslots, ids, spread)
         dbfile.write(slots.tobytes())
         footer = pickle.dumps({"fields": self.fields, "starts": starts_at,
                                "blocks": len(self.starts) - 1, "slots": slots_at,
-                               "nslots": nslots, "ids": ids, "spread": spread}, 4)
+                               "nslots": nslots, "size": len(slots), "ids": ids,
+                               "spread": spread}, 4)
         at = dbfile.tell()
         dbfile.write(footer + TAIL.pack(at))
         dbfile.close()
+
+
+def _place(hashes: np.ndarray, records: np.ndarray, nslots: int, ids: int, spread: int):
+    """The slot array: each key in its slot (hash mod ``nslots``) or the first free one after
+    it. Keys placed in order of their slots, each at ``max(its slot, the last one's + 1)``,
+    leave every slot between a key's own and where it is taken, as a reader probes them. The
+    array runs past ``nslots`` as far as keys spill, and one more: a reader never wraps."""
+    order = np.argsort(hashes % nslots, kind="stable")
+    wanted = hashes[order] % nslots
+    steps = np.arange(len(order))
+    at = steps + np.maximum.accumulate(wanted - steps) if len(order) else steps
+    slots = np.zeros(max(nslots, int(at.max(initial=0)) + 1) + 1, dtype="<u4")
+    slots[at] = (hashes[order] // nslots) % spread * ids + records[order] + 1
+    return slots
 
 
 class CompactFieldWriter(W3FieldWriter):

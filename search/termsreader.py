@@ -30,7 +30,7 @@ class TermTable(TermsReader):
         nblocks = meta["blocks"]
         self._starts = buf[meta["starts"]:meta["starts"] + 4 * (nblocks + 1)].cast("I")
         self._nslots, self._ids, self._spread = meta["nslots"], meta["ids"], meta["spread"]
-        self._slots = buf[meta["slots"]:meta["slots"] + 4 * self._nslots].cast("I")
+        self._slots = buf[meta["slots"]:meta["slots"] + 4 * meta["size"]].cast("I")
         self._last = None  # (field, text, block bytes, info position) of the last lookup
 
     # Finding a key
@@ -59,7 +59,7 @@ class TermTable(TermsReader):
                     found = self._at_record(record, text)
                     if found is not None:
                         break
-            at = at + 1 if at + 1 < nslots else 0
+            at += 1  # (the array ends with an empty slot)
         self._last = (fieldname, text, found)
         return found
 

@@ -3,13 +3,14 @@ back as written, walks are in key order, and an index in either table searches t
 
 import random
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import TermNotFound
 
-from search import frequent, terminfo
+from search import frequent, terminfo, termsbulk
 from search.codec import TalashCodec
 from search.frequent import _frequencies
 from search.generations import live_generation
@@ -254,3 +255,38 @@ def test_a_fuzzy_term_walks_the_table_as_whooshs(tmp_path, sample_docs, monkeypa
             found.append([sorted(s.reader().terms_within("body", "لاہور", 1)),
                           [h["id"] for h in s.search(FuzzyTerm("body", "لاہوری"), limit=50)]])
     assert found[0] == found[1] and len(found[0][1]) > 5
+
+
+def test_infos_encoded_with_numpy_are_the_per_term_bytes():
+    """termsbulk (a segment's commit) writes what terminfo (a merge, term by term) does."""
+    rnd = random.Random(4)
+    counts = np.array([rnd.choice((1, 1, 1, 2, 3)) for _ in range(3_000)])
+    docs = np.concatenate([np.sort(rnd.sample(range(2**31), c)) for c in counts.tolist()])
+    singles = np.array([rnd.choice((1.0, 2.0, 255.0, 300.0, 0.5, 2.0**40))
+                        for _ in docs]).astype(np.float32)
+    values = [rnd.choice((b"", b"", b"\x01", rnd.randbytes(rnd.randint(1, 200))))
+              for _ in docs]
+    lo = np.array([rnd.choice((0, 5, 9)) for _ in counts], dtype=np.uint8)
+    hi = np.maximum(lo, np.array([rnd.choice((0, 9, 200)) for _ in counts], dtype=np.uint8))
+    data, starts = termsbulk.inlined(counts, docs, singles, values, lo, hi, 4)
+    s, want = 0, []
+    for c, a, b in zip(counts.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        want.append(terminfo.encode_inlined(docs[s:s + c].tolist(), singles[s:s + c].tolist(),
+                                            tuple(v for v in values[s:s + c] if v), a, b))
+        s += c
+    assert data.tobytes() == b"".join(want)
+    assert np.diff(starts, append=len(data)).tolist() == list(map(len, want))
+    n = 500
+    df = np.array([rnd.randint(4, 10**6) for _ in range(n)])
+    weight = np.array([rnd.choice((float(d), d + 0.25, 1e30)) for d in df.tolist()])
+    top = np.array([rnd.choice((1.0, 3.5, 2.0**33)) for _ in range(n)])
+    minid = np.array([rnd.randint(0, 2**31) for _ in range(n)])
+    maxid = minid + np.array([rnd.randint(0, 2**20) for _ in range(n)])
+    offset = np.array([rnd.randint(0, 2**40) for _ in range(n)])
+    length = np.array([rnd.randint(1, 2**24) for _ in range(n)])
+    data, _starts = termsbulk.extents(df, weight, top, lo[:n], hi[:n], minid, maxid, offset,
+                                      length)
+    assert data.tobytes() == b"".join(
+        terminfo.encode_extent(*row) for row in zip(
+            df.tolist(), weight.tolist(), top.tolist(), lo[:n].tolist(), hi[:n].tolist(),
+            minid.tolist(), maxid.tolist(), offset.tolist(), length.tolist(), strict=True))
