@@ -14,11 +14,23 @@ import pytest
 
 from search.documents import read_sources
 from search.indexing import build_index
+from search.querying import Searcher
 from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "search" / "samples" / "news.jsonl"
 DATA = Path(os.environ.get("TALASH_DATA_DIR", ROOT.parent / "shared" / "data"))
+
+
+def ranked(root, queries, per_page: int = 20) -> list:
+    """Each query with its total and ranked (id, score) pairs, searched without the result
+    cache: what two indexes of one corpus in different on-disk formats must agree on."""
+    searcher = Searcher(root, cache_size=0)
+    out = []
+    for q in queries:
+        found = searcher.search(q, per_page=per_page, snippets=False)
+        out.append((q, found["total"], [(h["id"], h["score"]) for h in found["results"]]))
+    return out
 
 
 def write_jsonl(path: Path, records) -> Path:

@@ -11,8 +11,8 @@ from search import fields
 from search.fields import Counts, TalashText, VarintPositions
 from search.generations import live_generation
 from search.indexing import build_index, update_index
-from search.querying import Searcher
 from search.schema import build_schema
+from tests.conftest import ranked
 
 QUERIES = ["لاہور", "بجلی کی قیمت", "lahore", '"وزیر اعظم"', '"اسلام آباد میں"',
            "عمران خان کی رہائی", "کراچی", '"کی قیمت"', "ایک دو تین چار پانچ چھ سات"]
@@ -45,15 +45,6 @@ def test_talash_fields_write_the_compact_formats():
     assert all(v == b"" for *_rest, v in schema["loose"].index(text))
 
 
-def _searched(root) -> list:
-    searcher = Searcher(root, cache_size=0)
-    out = []
-    for q in QUERIES:
-        found = searcher.search(q, per_page=20, snippets=False)
-        out.append((q, found["total"], [(h["id"], h["score"]) for h in found["results"]]))
-    return out
-
-
 def test_an_index_in_whoosh_formats_searches_and_updates_as_a_new_one(
         tmp_path, sample_docs, monkeypatch):
     docs = list(sample_docs.values())
@@ -65,13 +56,13 @@ def test_an_index_in_whoosh_formats_searches_and_updates_as_a_new_one(
     schema = whoosh_index.open_dir(str(live_generation(tmp_path / "old"))).schema
     assert type(schema["body"].format) is formats.Positions
     assert type(schema["join"].format) is formats.Frequency
-    want = _searched(tmp_path / "new")
+    want = ranked(tmp_path / "new", QUERIES)
     assert sum(total for _q, total, _ids in want) > 20
-    assert _searched(tmp_path / "old") == want
+    assert ranked(tmp_path / "old", QUERIES) == want
     # An update adds segments in the index's own (older) formats.
     for name in ("new", "old"):
         update_index(tmp_path / name, changed + docs[15:])
     schema = whoosh_index.open_dir(str(live_generation(tmp_path / "old"))).schema
     assert type(schema["body"].format) is formats.Positions
-    want = _searched(tmp_path / "new")
-    assert _searched(tmp_path / "old") == want
+    want = ranked(tmp_path / "new", QUERIES)
+    assert ranked(tmp_path / "old", QUERIES) == want

@@ -15,9 +15,9 @@ from search.codec import TalashCodec
 from search.frequent import _frequencies
 from search.generations import live_generation
 from search.indexing import build_index, update_index
-from search.querying import Searcher
 from search.terms import BLOCK, TermTableWriter
 from search.termsreader import TermTable
+from tests.conftest import ranked
 
 QUERIES = ["لاہور", "بجلی کی قیمت", "lahore", '"وزیر اعظم"', '"اسلام آباد میں"',
            "عمران خان کی رہائی", "کراچی", '"کی قیمت"', "ایک دو تین چار پانچ چھ سات",
@@ -174,15 +174,6 @@ def _file(data: bytes):
     return storage.open_file("f")
 
 
-def _searched(root) -> list:
-    searcher = Searcher(root, cache_size=0)
-    out = []
-    for q in QUERIES:
-        found = searcher.search(q, per_page=30, snippets=False)
-        out.append((q, found["total"], [(h["id"], h["score"]) for h in found["results"]]))
-    return out
-
-
 def _tables(root) -> list[int]:
     """Each segment's table: 2 for search.terms, 1 for Whoosh's."""
     ix = whoosh_index.open_dir(str(live_generation(root)))
@@ -209,14 +200,14 @@ def test_an_index_with_whoosh_tables_searches_and_updates_as_a_new_one(
     build_index(tmp_path / "new", docs)
     build_with_whoosh_tables(tmp_path / "old", docs, monkeypatch)
     assert set(_tables(tmp_path / "old")) == {1} and set(_tables(tmp_path / "new")) == {2}
-    want = _searched(tmp_path / "new")
+    want = ranked(tmp_path / "new", QUERIES, per_page=30)
     assert sum(total for _q, total, _ids in want) > 20
-    assert _searched(tmp_path / "old") == want
+    assert ranked(tmp_path / "old", QUERIES, per_page=30) == want
     # An update writes segments with the new table; a merge reads the old ones into it.
     for name in ("new", "old"):
         update_index(tmp_path / name, changed + docs[15:])
-    want = _searched(tmp_path / "new")
-    assert _searched(tmp_path / "old") == want
+    want = ranked(tmp_path / "new", QUERIES, per_page=30)
+    assert ranked(tmp_path / "old", QUERIES, per_page=30) == want
     assert set(_tables(tmp_path / "old")) == {1, 2}  # the old segments, the update's
     for name in ("new", "old"):
         gen = live_generation(tmp_path / name)
@@ -224,9 +215,9 @@ def test_an_index_with_whoosh_tables_searches_and_updates_as_a_new_one(
             writer.optimize = True  # merges every segment into one, deleted documents out
         frequent.write(gen)  # (document numbers changed)
         assert _tables(tmp_path / name) == [2]
-    merged = _searched(tmp_path / "new")
+    merged = ranked(tmp_path / "new", QUERIES, per_page=30)
     assert merged != want  # (the deleted documents are gone from the statistics)
-    assert _searched(tmp_path / "old") == merged
+    assert ranked(tmp_path / "old", QUERIES, per_page=30) == merged
 
 
 def test_document_frequencies_are_read_from_either_table(tmp_path, sample_docs):
