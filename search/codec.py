@@ -157,13 +157,13 @@ class PackedPostingsWriter(InliningPostingsWriter):
     """Blocks whose ids and weights are packed bytes (see the module docstring); lists of
     fields without positions in blocks of ``LONG_BLOCKS``."""
 
-    def __init__(self, dbfile, blocklimit=128, **kwargs):
+    def __init__(self, dbfile, blocklimit=128, long_blocks=LONG_BLOCKS, **kwargs):
         super().__init__(dbfile, blocklimit=blocklimit, **kwargs)
-        self._positions_blocklimit = blocklimit
+        self._positions_blocklimit, self._long_blocks = blocklimit, long_blocks
 
     def start_postings(self, format_, terminfo):
         self._blocklimit = (self._positions_blocklimit if format_.supports("positions")
-                            else LONG_BLOCKS)
+                            else self._long_blocks)
         super().start_postings(format_, terminfo)
 
     def _mini_ids(self):
@@ -305,6 +305,12 @@ def unpack_weights(packed, n: int) -> np.ndarray:
     return np.asarray(packed, dtype=float)
 
 
+def long_blocks(codec) -> int:
+    """Postings per block a segment of ``codec`` has in its lists without positions: a codec
+    pickled before ``LONG_BLOCKS`` (or Whoosh's own) cut them as all others."""
+    return getattr(codec, "long_blocks", None) or codec._blocklimit
+
+
 class TalashCodec(W3Codec):
     def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
         if not 0 < blocklimit < 2**16:
@@ -314,6 +320,7 @@ class TalashCodec(W3Codec):
         self.blocks = BLOCKS
         self.stored = STORED_DICTIONARY
         self.termtable = TERM_TABLE
+        self.long_blocks = LONG_BLOCKS  # lists without positions: postings per block
 
     def per_document_writer(self, storage, segment):
         return DictionaryPerDocWriter(self, storage, segment)
@@ -337,7 +344,8 @@ class TalashCodec(W3Codec):
     def postings_writer(self, dbfile, byteids=False):
         return PackedPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                     compression=self._compression,
-                                    inlinelimit=self._inlinelimit)
+                                    inlinelimit=self._inlinelimit,
+                                    long_blocks=long_blocks(self))
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():

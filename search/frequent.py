@@ -8,7 +8,8 @@ of its n documents are written once, across all segments, in global document num
 six files beside the segments. (The other word fields keep each list as one block a segment,
 ``search.codec.LONG_BLOCKS``, read fast enough without a second copy: at 100,000
 documents these files were 102 MB for six fields, 30 MB for two; a query's CPU went up by
-about a third in a scratch timer, p50 1.6 -> 2.2 ms.)
+about a third in a scratch timer, p50 1.6 -> 2.2 ms. A generation with a segment written
+before that, in blocks of 128, keeps those fields' lists too: ``SHORT_BLOCK_FIELDS``.)
 
     frequent-gaps.npy   uint8: every list's gaps between document numbers, one list after
                         the other, each in the narrowest width (1, 2 or 4 bytes) that is
@@ -44,10 +45,15 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from search.building import _die_with, cores
+from search.codec import LONG_BLOCKS, long_blocks
 from search.packing import PackedCounts, decode_gaps, encode_gaps, pack_counts
 from search.scoring import _postings
 
 FIELDS = ("title", "body")
+# The other word fields' lists in a segment written before ``LONG_BLOCKS`` are in blocks of
+# 128, slow to decode whole: a generation with such a segment (an older index, updated) keeps
+# theirs too, as it did (p50 3.1 -> 1.7 ms at 100,000 documents, in a scratch timer).
+SHORT_BLOCK_FIELDS = ("lead", "loose", "stem", "join")
 IDS, HIGH, TF = "frequent-gaps.npy", "frequent-high.npy", "frequent-tf.npy"
 SPANS, TABLE = "frequent-spans.npy", "frequent.json"
 COUNTS, BIG = "frequent-counts.npy", "frequent-big.npy"  # counts as nibbles, the big ones
@@ -135,7 +141,9 @@ def _frequent_terms(gen: Path) -> list[tuple[str, str, int]]:
     wanted = []
     with ix.searcher() as searcher:
         threshold = min_df(searcher.doc_count_all())
-        for field in FIELDS:
+        short = any(long_blocks(sub.reader().codec()) < LONG_BLOCKS
+                    for sub, _offset in searcher.leaf_searchers())
+        for field in FIELDS + (SHORT_BLOCK_FIELDS if short else ()):
             if field not in searcher.schema:
                 continue
             counts: dict[bytes, int] = {}

@@ -19,7 +19,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
 from search import termsbulk
-from search.codec import LONG_BLOCKS, block_bytes, plain_dumps
+from search.codec import block_bytes, long_blocks, plain_dumps
 from search.terms import CompactFieldWriter
 
 _TERMINFO = W3TermInfo._struct
@@ -51,7 +51,7 @@ class Field:
     def __init__(self, fw, fmt, post, lengths: dict[int, int], codec):
         self.fw = fw
         self.prefix = pack_ushort(fw._fieldid)
-        self.blocklimit = codec._blocklimit if fmt.supports("positions") else LONG_BLOCKS
+        self.blocklimit = codec._blocklimit if fmt.supports("positions") else long_blocks(codec)
         self.compression = codec._compression
         # TalashCodec's postings writer inlines lists shorter than this (search.codec).
         self.inline_below = min(codec._inlinelimit, codec._blocklimit)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from search import frequent, packing
+from search import codec, frequent, packing, segments
 from search.generations import live_generation, seal
 from search.indexing import build_index, update_index
 from tests.test_engine import check_same
@@ -143,3 +143,26 @@ def test_a_generation_without_the_lists_is_searched_without_them(
     gen = live_generation(tmp_path)
     (gen / missing).unlink()  # with SPANS gone, the flat layout's file is looked for
     assert frequent.Frequent.load(gen) is None
+
+
+class _OlderCodec(codec.TalashCodec):
+    """A TalashCodec as pickled before LONG_BLOCKS: every list in blocks of 128."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.long_blocks
+
+
+def test_lists_without_positions_are_frequent_lists_only_beside_blocks_of_128(
+        tmp_path, sample_docs, monkeypatch):
+    monkeypatch.setattr(frequent, "MIN_DF", 10)
+    docs = list(sample_docs.values())
+    build_index(tmp_path / "new", docs)
+    new = frequent.Frequent.load(live_generation(tmp_path / "new"))
+    assert set(new.table) == {"title", "body"}
+    monkeypatch.setattr(segments, "TalashCodec", _OlderCodec)
+    build_index(tmp_path / "older", docs)
+    older = frequent.Frequent.load(live_generation(tmp_path / "older"))
+    assert set(older.table) == {"title", "body", "lead", "loose", "stem", "join"}
+    assert {f: older.table[f] for f in new.table} == new.table
+    assert check_same(str(tmp_path / "older")) >= 20
