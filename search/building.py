@@ -27,6 +27,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import TOC, clean_files
 
+from search.errors import TalashError
 from search.schema import index_fields
 from search.segments import FastSegmentWriter
 
@@ -41,6 +42,7 @@ MIN_DOCS_PER_PROC = 200  # below this a worker costs more to start than it saves
 # peaks at ~2.9 GB (about 1.2 GB plus 1.1 times the estimate). So the estimate a process may
 # reach is a sixth of the machine's memory shared among the processes, within these bounds.
 WRITER_MIN_MB, WRITER_MAX_MB = 256, 2048
+MEMORY_ENV = "TALASH_BUILD_MEMORY_MB"  # sets the estimate instead (a small or shared machine)
 _POLL_SECONDS = 0.2
 
 
@@ -105,7 +107,16 @@ def _rare_collections(threshold: int = 100_000):
 
 
 def writer_limit_mb(procs: int) -> int:
-    """The postings estimate (MB) after which each of ``procs`` writers writes a segment."""
+    """The postings estimate (MB) after which each of ``procs`` writers writes a segment:
+    ``MEMORY_ENV`` when set, else a share of the machine's memory."""
+    chosen = os.environ.get(MEMORY_ENV, "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < WRITER_MIN_MB:
+            raise TalashError(
+                f"{MEMORY_ENV}={chosen!r}: give the megabytes of postings each build process "
+                f"may hold before it writes a segment, a whole number from {WRITER_MIN_MB} "
+                f"(a process uses about 1.2 GB plus 1.1 times this), or unset it")
+        return int(chosen)
     try:
         memory_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
     except (ValueError, OSError, AttributeError):  # not reported: assume a small machine

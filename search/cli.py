@@ -56,7 +56,9 @@ def reindex(sources, index_dir, strict, update, prune, keep, procs):
     SOURCES are JSON Lines files (*.jsonl; - reads standard input), CSV files whose header row
     names the fields (*.csv), and folders of .txt, .md and .html files (one document each, its
     id the path inside the folder). Bad records are reported and skipped. The new index goes
-    live only when complete; a running server picks it up on its next search.
+    live only when complete; a running server picks it up on its next search. A rebuild
+    process holds up to a share of the machine's memory in postings before it writes a
+    segment; TALASH_BUILD_MEMORY_MB (256 or more) sets that amount instead.
     """
     from search.documents import read_sources
     from search.indexing import build_index, update_index

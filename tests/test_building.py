@@ -13,6 +13,7 @@ from whoosh import index as whoosh_index
 from search import building
 from search.building import MIN_DOCS_PER_PROC, default_procs, writer_limit_mb
 from search.documents import Document, read_sources
+from search.errors import IndexMissing, TalashError
 from search.generations import CURRENT
 from search.indexing import build_index, live_generation
 from search.querying import Searcher
@@ -59,12 +60,28 @@ def test_two_processes_find_the_same_as_one(tmp_path):
 
 
 def test_writers_hold_a_share_of_the_machines_memory(monkeypatch):
+    monkeypatch.delenv(building.MEMORY_ENV, raising=False)
     pages = {"SC_PAGE_SIZE": 4096}
     monkeypatch.setattr(building.os, "sysconf", lambda name: pages[name])
     pages["SC_PHYS_PAGES"] = 24 * 2**30 // 4096  # 24 GB
     assert [writer_limit_mb(p) for p in (1, 2, 4)] == [2048, 2048, 1024]
     pages["SC_PHYS_PAGES"] = 4 * 2**30 // 4096
     assert [writer_limit_mb(p) for p in (1, 2, 4)] == [682, 341, 256]
+
+
+def test_the_writers_memory_can_be_set_and_a_bad_setting_says_what_to_give(monkeypatch,
+                                                                            tmp_path):
+    monkeypatch.setenv(building.MEMORY_ENV, "300")
+    assert [writer_limit_mb(p) for p in (1, 2, 4)] == [300, 300, 300]
+    for bad in ("lots", "100", "1.5"):
+        monkeypatch.setenv(building.MEMORY_ENV, bad)
+        with pytest.raises(TalashError, match="a whole number from 256"):
+            writer_limit_mb(2)
+    docs = list(read_sources([SAMPLE]))
+    with pytest.raises(TalashError, match=building.MEMORY_ENV):
+        build_index(tmp_path, docs, procs=2)
+    with pytest.raises(IndexMissing):  # nothing went live
+        live_generation(tmp_path)
 
 
 def test_a_small_memory_limit_writes_more_segments_with_the_same_results(tmp_path,
