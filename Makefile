@@ -59,7 +59,7 @@ wrk:
 
 # Relevance, analysis throughput, cross-script keys, then speed. The speed run defaults to a
 # 20,000-document synthetic corpus: talash builds 100,000 in under 3 minutes on the two cores
-# of an idle machine (702 docs/s in bench/results/perf-2026-11-30-session5.md), but the full
+# of an idle machine (769 docs/s in bench/results/perf-2026-11-30-session6.md), but the full
 # run takes ~15 minutes with every peer and round (PERF_ARGS="--docs 100000" for the full
 # size of issue 8).
 PERF_ARGS ?= --docs 20000

@@ -38,9 +38,10 @@ MIN_DOCS_PER_PROC = 200  # below this a worker costs more to start than it saves
 # writes one and starts the next. More memory means fewer segments, and fewer segments a
 # smaller index: the segments of one corpus share most of their terms, and each keeps its
 # own term table and posting lists. At 100,000 documents on 2 processes, 4 segments made a
-# 667 MB index, 2 (one a process) 540 MB with the same results and speed; a process then
-# peaks at ~2.9 GB (about 1.2 GB plus 1.1 times the estimate). So the estimate a process may
-# reach is a sixth of the machine's memory shared among the processes, within these bounds.
+# 667 MB index, 2 (one a process) 540 MB with the same results and speed. A process peaked
+# at ~2.3 GB with the estimate at 1 GB, at 2.9 GB with it near 1.55 GB (one segment of
+# 50,000): roughly 1.2 GB plus 1.1 times the estimate. So the estimate a process may reach
+# is a sixth of the machine's memory shared among the processes, within these bounds.
 WRITER_MIN_MB, WRITER_MAX_MB = 256, 2048
 MEMORY_ENV = "TALASH_BUILD_MEMORY_MB"  # sets the estimate instead (a small or shared machine)
 _POLL_SECONDS = 0.2
@@ -70,10 +71,11 @@ def write_index(gen: Path, docs: list, procs: int | None = None, progress=None) 
     added. Returns the number of segments written."""
     procs = default_procs(len(docs)) if procs is None else max(1, min(procs, len(docs)))
     ix = whoosh_index.open_dir(str(gen))
+    limit_mb = writer_limit_mb(procs)
     if procs == 1:
-        segments = _write_run(ix, docs, writer_limit_mb(1), progress)
+        segments = _write_run(ix, docs, limit_mb, progress)
     else:
-        segments = _in_workers(gen, _split(docs, procs), progress)
+        segments = _in_workers(gen, _split(docs, procs), limit_mb, progress)
     generation = ix.latest_generation() + 1
     TOC(ix.schema, segments, generation).write(ix.storage, ix.indexname)
     clean_files(ix.storage, ix.indexname, generation, segments)
@@ -140,10 +142,9 @@ def _write_segments(ix, docs, tick, limit_mb: int) -> list:
     return segments
 
 
-def _in_workers(gen: Path, runs: list[list], progress) -> list:
+def _in_workers(gen: Path, runs: list[list], limit_mb: int, progress) -> list:
     ctx = multiprocessing.get_context("fork")  # the children share the parent's documents
     counters = [ctx.RawValue("q", 0) for _ in runs]
-    limit_mb = writer_limit_mb(len(runs))
     workers, pipes = [], {}
     try:
         for number, run in enumerate(runs):

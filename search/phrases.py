@@ -14,11 +14,8 @@ from whoosh.matching.wrappers import FilterMatcher
 def occurrences(reader, fieldname: str, words: list[str], docs, slop: int = 1,
                 once: np.ndarray | None = None):
     """How often ``words`` occur in order (each within ``slop`` of the last) in each of
-    ``docs`` (ascending, segment numbers).
-
-    The two rarest words' positions are read first, and only the documents where they stand
-    at the phrase's distance have the other words' positions read: a function word's (کے،
-    میں) postings are long, and reading its blocks was most of a phrase's time. Given
+    ``docs`` (ascending, segment numbers): the two rarest words' positions first, then the
+    others' only where those two stand at the phrase's distance. Given
     ``once`` (``search.engine.Engine._once``: the words side by side, every adjacent pair
     of them in each document), a document whose words the pairs place (``placed``) needs no
     more positions at all."""
