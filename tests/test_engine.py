@@ -112,8 +112,7 @@ def test_positions_are_read_block_by_block_as_whoosh_reads_them(tmp_path):
     Whoosh's own matcher gives posting by posting (lists spanning many blocks)."""
     import numpy as np
 
-    from search.phrases import read_positions as _positions
-    from search.phrases import read_positions_slowly as _positions_slowly
+    from search.phrases import read_positions, read_positions_slowly
 
     docs = [{"id": f"d{i:03d}", "title": "",
              "body": " ".join(["کا"] * (1 + i % 4) + ["شہر"] * (i % 3 == 0) + ["کا", "دن"])}
@@ -131,8 +130,8 @@ def test_positions_are_read_block_by_block_as_whoosh_reads_them(tmp_path):
         for term in ("کا", "شہر", "دن"):
             for wanted in (np.arange(0, size, 7), np.array([5, 6, 128, 129, size - 1]),
                            np.arange(size)):
-                fast = _positions(reader.postings("body", term), wanted)
-                slow = _positions_slowly(reader.postings("body", term), wanted)
+                fast = read_positions(reader.postings("body", term), wanted)
+                slow = read_positions_slowly(reader.postings("body", term), wanted)
                 assert fast == slow and fast, (term, wanted[:5])
 
 
@@ -293,9 +292,7 @@ def test_phrase_counts_reading_the_rarest_words_first_count_as_every_word_would(
 
     import numpy as np
 
-    from search.phrases import chain as _chain
-    from search.phrases import occurrences as _phrase_counts
-    from search.phrases import read_positions_slowly as _positions_slowly
+    from search.phrases import chain, occurrences, read_positions_slowly
 
     rng = random.Random(7)
     vocab = ["وزیر", "اعظم", "نے", "کہا", "کہ", "آج", "خان"]
@@ -305,17 +302,17 @@ def test_phrase_counts_reading_the_rarest_words_first_count_as_every_word_would(
             for i in range(300)]
     build_index(tmp_path, docs)
     searcher, _ = Searcher(tmp_path, cache_size=0)._state()
-    phrases = [["وزیر", "اعظم", "نے"], ["وزیر", "اعظم", "نے", "کہا"], ["نے", "کہ", "نے"],
+    wanted = [["وزیر", "اعظم", "نے"], ["وزیر", "اعظم", "نے", "کہا"], ["نے", "کہ", "نے"],
                ["آج", "نے", "کہ", "خان"], ["کہا", "کہ"]]
     checked = 0
     for sub, _offset in searcher.leaf_searchers():
         reader = sub.reader()
         every = np.arange(reader.doc_count_all())
-        for words in phrases:
+        for words in wanted:
             for slop in (1, 2):
-                got = _phrase_counts(reader, "body", words, every, slop)
-                lists = [_positions_slowly(reader.postings("body", w), every) for w in words]
-                want = [_chain([found.get(d) for found in lists], slop)
+                got = occurrences(reader, "body", words, every, slop)
+                lists = [read_positions_slowly(reader.postings("body", w), every) for w in words]
+                want = [chain([found.get(d) for found in lists], slop)
                         if all(found.get(d) for found in lists) else 0 for d in every.tolist()]
                 assert got.tolist() == want
                 checked += sum(n > 0 for n in want)
@@ -324,7 +321,7 @@ def test_phrase_counts_reading_the_rarest_words_first_count_as_every_word_would(
 
 def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, monkeypatch):
     """A candidate of a phrase of three or more Urdu words has every adjacent pair of them in
-    ``join``; where words occurring once place the rest (``Engine._once``, ``_placed``), no
+    ``join``; where words occurring once place the rest (``Engine._once``, ``phrases.placed``), no
     more positions are read. The counts are those of reading every word's positions, with
     words also in titles (an occurrence there is not in the body) and repeated ones."""
     import random
@@ -333,10 +330,9 @@ def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, mon
     from whoosh import query as Q
 
     from search import phrases
-    from search.phrases import chain as _chain
-    from search.phrases import read_positions_slowly as _positions_slowly
+    from search.phrases import chain, read_positions_slowly
 
-    decided = []  # what _placed decided from the rarest two words' positions
+    decided = []  # what phrases.placed decided from the rarest two words' positions
     placed_by = phrases.placed
     monkeypatch.setattr(phrases, "placed",
                         lambda *a: decided.append(placed_by(*a)) or decided[-1])
@@ -352,12 +348,12 @@ def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, mon
     searcher = Searcher(tmp_path, cache_size=0)
     engine = searcher.engine()
     whoosh_searcher, _ = searcher._state()
-    phrases = [["وزیر", "اعظم", "نے"], ["آج", "نے", "خان"], ["وزیر", "اعظم", "نے", "کہا"],
+    wanted = [["وزیر", "اعظم", "نے"], ["آج", "نے", "خان"], ["وزیر", "اعظم", "نے", "کہا"],
                ["خان", "کہ", "شہر", "نے"], ["نے", "کہ", "نے"], ["شہر", "آج", "خان", "وزیر"],
                ["وزیر", "نے", "اعظم"], ["اعظم", "کہ", "وزیر"], ["وزیر", "کہ", "نے", "اعظم"]]
     placed = checked = 0
     for field in ("body", "title"):
-        for words in phrases:
+        for words in wanted:
             ids, counts = engine._phrase(Q.Phrase(field, words))
             assert counts is None
             once = engine._once(field, words, ids)
@@ -368,9 +364,9 @@ def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, mon
                 for sub, offset in whoosh_searcher.leaf_searchers():
                     if offset <= doc < offset + sub.reader().doc_count_all():
                         reader, local = sub.reader(), np.array([doc - offset])
-                lists = [_positions_slowly(reader.postings(field, w), local).get(local[0])
+                lists = [read_positions_slowly(reader.postings(field, w), local).get(local[0])
                          for w in words]
-                want.append(_chain(lists, 1) if all(lists) else 0)
+                want.append(chain(lists, 1) if all(lists) else 0)
             assert got.tolist() == want, (field, words)
             checked += sum(n > 0 for n in want)
     # Both shortcuts are taken, each way, and phrases do occur.
@@ -378,17 +374,17 @@ def test_phrases_placed_by_their_pairs_count_as_their_positions_do(tmp_path, mon
 
 
 def test_placed_decides_only_from_a_word_that_occurs_once():
-    from search.phrases import placed as _placed
+    from search.phrases import placed
 
     # کہ (word 0) once at 3, so the phrase can only begin there; word 2 is at 5: the pair of
     # words 0 and 1 puts word 1 at 4.
-    assert _placed({0: {3}, 2: {5, 9}}, [True, False, False]) == 1
-    assert _placed({0: {3}, 2: {6, 9}}, [True, False, False]) == 0  # not at 5: nowhere
-    assert _placed({0: {3, 7}, 2: {5, 9}}, [False, False, False]) is None
+    assert placed({0: {3}, 2: {5, 9}}, [True, False, False]) == 1
+    assert placed({0: {3}, 2: {6, 9}}, [True, False, False]) == 0  # not at 5: nowhere
+    assert placed({0: {3, 7}, 2: {5, 9}}, [False, False, False]) is None
     # Word 1 is read but occurs twice: word 2's place is not fixed by their pair.
-    assert _placed({0: {3}, 1: {4, 8}}, [True, False, False]) is None
-    assert _placed({0: {3}, 1: {4, 8}}, [True, False, False, False]) is None
-    assert _placed({2: {6}, 3: {7}}, [False, True, True, False]) == 1  # leftwards too
+    assert placed({0: {3}, 1: {4, 8}}, [True, False, False]) is None
+    assert placed({0: {3}, 1: {4, 8}}, [True, False, False, False]) is None
+    assert placed({2: {6}, 3: {7}}, [False, True, True, False]) == 1  # leftwards too
 
 
 def test_and_maybe_adds_the_optional_part_where_it_matches(tmp_path):
