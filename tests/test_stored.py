@@ -71,18 +71,26 @@ def test_every_document_reads_back_as_stored(tmp_path, monkeypatch, sample):
 
 
 def test_a_segment_of_more_than_2_15_documents_reads_its_dictionary(tmp_path, monkeypatch):
-    """Whoosh writes a column with documents missing wrongly past 2**15 documents: every
-    document has a value (documents here store nothing but every 1000th) and the
-    dictionary is a file of its own."""
+    """Whoosh writes a column with documents missing wrongly once it fills them in past
+    2**15 documents with offsets wider than the ones it held: every document has a value
+    (documents here store nothing but every 1000th; the one at 2**15 takes the offsets past
+    65,535 before ten that store nothing) and the dictionary is a file of its own."""
+    import base64
+    import random
+
     from whoosh.fields import ID, STORED, Schema
+
+    big = base64.b64encode(random.Random(1).randbytes(90_000)).decode()  # does not deflate
+
+    def text(n):
+        return big if n == 2**15 else f"خبر نمبر {n}" if n % 1000 == 0 else None
 
     monkeypatch.setattr(stored, "SAMPLE", 3)
     ix = whoosh_index.create_in(str(tmp_path), Schema(id=ID, text=STORED))
     writer = ix.writer(codec=TalashCodec())
     for n in range(2**15 + 10):
-        writer.add_document(id=str(n), text=f"خبر نمبر {n}" if n % 1000 == 0 else None)
+        writer.add_document(id=str(n), text=text(n))
     writer.commit()
     with ix.searcher() as searcher:
-        for n in (0, 5, 32_000, 2**15 + 9):
-            assert searcher.stored_fields(n) == ({"text": f"خبر نمبر {n}"} if n % 1000 == 0
-                                                 else {})
+        for n in (0, 5, 32_000, 2**15, 2**15 + 1, 2**15 + 9):
+            assert searcher.stored_fields(n) == ({"text": text(n)} if text(n) else {})
