@@ -53,8 +53,9 @@ class Field:
         self.prefix = pack_ushort(fw._fieldid)
         self.blocklimit = codec._blocklimit if fmt.supports("positions") else long_blocks(codec)
         self.compression = codec._compression
-        # TalashCodec's postings writer inlines lists shorter than this (search.codec).
-        self.inline_below = min(codec._inlinelimit, codec._blocklimit)
+        # TalashCodec's postings writer inlines lists shorter than this (search.codec): one
+        # that never filled a block (it writes one when a posting past the limit arrives).
+        self.inline_below = min(codec._inlinelimit, self.blocklimit + 1)
         self.fixed = fmt.fixed_value_size()
         tnums = np.frombuffer(post.tnums, dtype=np.uint32)
         order = np.argsort(tnums, kind="stable")  # stable: each term's documents in order

@@ -26,7 +26,6 @@ class TermTable(TermsReader):
         meta = pickle.loads(buf[TAIL.unpack_from(buf, len(buf) - 8)[0]:len(buf) - 8])
         self._fields = meta["fields"]
         self._fieldmap = {name: f[0] for name, f in self._fields.items()}
-        self._byfirst = {f[1] * BLOCK: name for name, f in self._fields.items()}
         nblocks = meta["blocks"]
         self._starts = buf[meta["starts"]:meta["starts"] + 4 * (nblocks + 1)].cast("I")
         self._nslots, self._ids, self._spread = meta["nslots"], meta["ids"], meta["spread"]
