@@ -32,7 +32,8 @@ import struct
 import sys
 import zlib
 from array import array
-from itertools import repeat
+from itertools import islice, repeat
+from operator import lt
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
@@ -72,9 +73,9 @@ class TermTableWriter:
         self.fields[name] = (number, first_block, -(-len(keys) // BLOCK), len(keys))
         if not keys:
             return
-        for i in range(1, len(keys)):
-            if keys[i] <= keys[i - 1]:
-                raise ValueError(f"keys must increase: {keys[i - 1]!r}..{keys[i]!r}")
+        if not all(map(lt, keys, islice(keys, 1, None))):  # in C; the culprit only if not
+            i = next(i for i in range(1, len(keys)) if keys[i] <= keys[i - 1])
+            raise ValueError(f"keys must increase: {keys[i - 1]!r}..{keys[i]!r}")
         self.hashes.extend(map(zlib.crc32, keys, repeat(zlib.crc32(number.to_bytes(2, "big")))))
         base = first_block * BLOCK
         self.records.extend(range(base, base + len(keys)))
