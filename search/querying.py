@@ -60,25 +60,31 @@ def _word_alts(tok: Tok) -> list[Alt]:
         alts.append(Alt("stem", filters.s_stem(strict), BOOSTS["stem"]))
     alts += [Alt("xkey", k, BOOSTS["xkey"]) for k in crossscript.word_query_terms(tok)]
     if tok.script == "ur" and BOOSTS["inflect"]:
-        stem = inflection_stem(strict)
-        endings = tuple(e for e in ENDINGS if stem + e != strict)
-        alts.append(Alt("body", stem, BOOSTS["inflect"], endings))
+        seen = {strict}
+        for stem in inflection_stems(strict):
+            endings = tuple(e for e in ENDINGS if stem + e not in seen)
+            seen.update(stem + e for e in endings)
+            if endings:
+                alts.append(Alt("body", stem, BOOSTS["inflect"], endings))
     return alts
 
 
-# Urdu inflections (verbs: پڑھ → پڑھا پڑھی پڑھے پڑھنا پڑھتے ...; nouns: کتاب → کتابیں کتابوں).
+# Urdu inflections (verbs: پڑھ → پڑھا پڑھی پڑھے پڑھنا پڑھتے ...; nouns: کتاب → کتابیں کتابوں,
+# اضافہ → اضافے اضافوں; adjectives: حکومت → حکومتی).
 ENDINGS = ("", "ا", "ی", "ے", "و", "یں", "وں", "نا", "نی", "نے", "تا", "تی", "تے", "تیں",
-           "ئے", "ئی", "یا", "یے", "ات", "ئیں", "یاں")
+           "ئے", "ئی", "یا", "یے", "ات", "ئیں", "یاں", "ہ")
 _STRIP = sorted((e for e in ENDINGS if e), key=len, reverse=True)
 MIN_STEM = 3
 
 
-def inflection_stem(word: str) -> str:
-    """``word`` without its longest inflectional ending, if at least MIN_STEM letters stay."""
+def inflection_stems(word: str) -> list[str]:
+    """Every stem ``word`` may have, longest ending first: an ending can hide a shorter one
+    (حکومتی is حکومت + ی, not حکوم + تی; پاکستانی is پاکستان + ی, not + نی)."""
+    stems = []
     for e in _STRIP:
-        if word.endswith(e) and len(word) - len(e) >= MIN_STEM:
-            return word[: -len(e)]
-    return word
+        if word.endswith(e) and len(word) - len(e) >= MIN_STEM and word[: -len(e)] not in stems:
+            stems.append(word[: -len(e)])
+    return stems or [word]
 
 
 def _pair_alts(a: Tok, b: Tok) -> list[Alt]:

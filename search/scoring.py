@@ -9,9 +9,11 @@ scores its word clauses itself, segment by segment, with numpy over the raw post
 * a word's evidence is combined across its alternatives BM25F-style (weighted, length-
   normalized term frequencies summed before one saturation), so an exact match adds to its
   loose match and outranks a variant-only match, and a long body does not win by length;
-* a document must match at least ``min_match`` of the words (minimum-should-match), and its
-  score is scaled by the share of the words it matched (coordination), so documents matching
-  more of the query rank higher;
+* a document must match at least ``min_match`` of the words (minimum-should-match; in a
+  long query, its rarer words can count for more), and its score is scaled by the share of
+  the words it matched (coordination), so documents matching more of the query rank higher;
+* in two phases: the documents that rank best with a gentler coordination take the first
+  ``first_depth`` places, where the full ranking orders them;
 * a ``Clause`` of kind ``pair`` looks two adjacent query words up as one joined term (the
   ``join`` field indexes adjacent document words joined): it rewards documents that have the
   words side by side and lets a compound written as one word count for both.
@@ -71,7 +73,14 @@ class Ranking:
     pair_weight: float = 1.0  # weight of an adjacent-pair clause against a word clause
     idf_floor: float = 0.1  # the least idf a word gets (BM25's can go negative)
     all_words_up_to: int = 2  # queries with at most this many words need all of them
-    min_share: float = 0.25  # longer ones need this share of their words (rounded up)
+    min_share: float = 0.25  # longer ones need this share of their words (rounded up),
+    min_idf_share: float = 0.3  # or, from ``idf_share_from`` words on, words carrying this
+    idf_share_from: int = 4  # share of the query's idf weight
+    # Two phases: the first ``first_depth`` places go to the documents that rank best with
+    # coordination ``first_coord`` (gentler: a document sharing a few rare words with a long
+    # query stays in reach), ordered among themselves by the full ranking (``coord``).
+    first_coord: float = 1.0
+    first_depth: int = 100  # the most results a page holds (querying.MAX_PER_PAGE)
 
     def field_b(self, name: str) -> float:
         return self.b.get(name, self.default_b)
@@ -207,12 +216,32 @@ def score(source, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
             early[i] |= lead
         if len(clause.covers) == 1:
             word_idf[clause.covers[0]] = idf
-    count = covered.sum(axis=0)
-    keep = np.nonzero(count >= q.min_match)[0]
+    qualifies = covered.sum(axis=0) >= q.min_match
+    if q.n_words >= rk.idf_share_from and 1 < q.min_match < q.n_words and rk.min_idf_share:
+        # A long query's rare words (a name) can say more than most of its common ones.
+        qualifies |= word_idf @ covered >= rk.min_idf_share * word_idf.sum()
+    keep = np.nonzero(qualifies)[0]
     weights = word_idf if rk.coord_idf else np.ones(q.n_words)
     share = weights @ covered[:, keep] / weights.sum()
     lead_share = word_idf @ early[:, keep] / word_idf.sum()
-    return docs[keep], total[keep] * share ** rk.coord * (1 + rk.lead * lead_share ** 2)
+    uncoordinated = total[keep] * (1 + rk.lead * lead_share ** 2)
+    scores = uncoordinated * share ** rk.coord
+    if rk.first_coord != rk.coord and len(keep) > rk.first_depth:
+        _second_phase(uncoordinated * share ** rk.first_coord, scores, rk.first_depth)
+    return docs[keep], scores
+
+
+def _second_phase(first: np.ndarray, scores: np.ndarray, depth: int):
+    """Scale ``scores`` (of documents in ascending order) in place so the ``depth`` best by
+    ``first`` (ties: the lower document number) come before every other document; either
+    group keeps its own order."""
+    cut = np.partition(first, len(first) - depth)[len(first) - depth]
+    chosen = first > cut
+    tied = np.flatnonzero(first == cut)
+    chosen[tied[: depth - int(chosen.sum())]] = True
+    floor, high = scores[chosen].min(), scores[~chosen].max()
+    if high >= floor > 0:
+        scores[~chosen] *= floor / high * 0.999
 
 
 def _union(lists: list[np.ndarray], size: int):

@@ -1,9 +1,11 @@
 """Query language and ranking on a small corpus written for these tests."""
 
+import numpy as np
 import pytest
 
 from search.indexing import build_index
-from search.querying import Searcher, inflection_stem, min_match, parse
+from search.querying import Searcher, inflection_stems, min_match, parse
+from search.scoring import _second_phase
 
 DOCS = [
     {"id": "q1", "title": "لاہور میں اسموگ", "date": "2024-11-08", "site": "a.example",
@@ -178,7 +180,57 @@ def test_min_match_rule():
 
 
 def test_inflection_stem():
-    assert inflection_stem("پڑھنی") == "پڑھ"
-    assert inflection_stem("کتابیں") == "کتاب"
-    assert inflection_stem("کرنا") == "کرن"  # the longest ending that leaves three letters
-    assert inflection_stem("کیا") == "کیا"
+    assert inflection_stems("پڑھنی") == ["پڑھ", "پڑھن"]
+    assert inflection_stems("کتابیں") == ["کتاب"]
+    assert inflection_stems("کرنا") == ["کرن"]  # only endings that leave three letters
+
+
+def test_inflection_stems_try_every_ending():
+    # An ending can hide a shorter one: the -ی of حکومتی and پاکستانی, not -تی or -نی.
+    assert inflection_stems("حکومتی") == ["حکوم", "حکومت"]
+    assert inflection_stems("پاکستانی") == ["پاکستا", "پاکستان"]
+    assert inflection_stems("اضافہ") == ["اضاف"]  # -ہ nouns: اضافے, اضافوں
+    assert inflection_stems("کیا") == ["کیا"]
+
+
+def test_query_words_find_their_inflected_forms(tmp_path):
+    build_index(tmp_path, [
+        {"id": "i1", "title": "", "body": "حکومت نے نیا بجٹ پیش کر دیا"},
+        {"id": "i2", "title": "", "body": "بجلی کی قیمتوں میں اضافے کا اعلان"},
+        {"id": "i3", "title": "", "body": "پاکستان اور ایران کے درمیان بات چیت"},
+        {"id": "i4", "title": "", "body": "حکومتی ترجمان نے اضافوں پر بات کی"},
+    ])
+    searcher = Searcher(tmp_path)
+    assert ids(searcher.search("حکومتی")) == ["i4", "i1"]  # the word as typed first
+    assert ids(searcher.search("اضافہ")) == ["i2", "i4"]
+    assert ids(searcher.search("پاکستانی")) == ["i3"]
+
+
+def test_a_long_querys_rare_word_can_stand_for_its_common_ones(tmp_path):
+    docs = [{"id": "r1", "title": "", "body": "اداکارہ فتیحی نے نیا گانا گایا"}]
+    docs += [{"id": f"c{i:02}", "title": "", "body": "شہر میں بارش ہوئی"} for i in range(30)]
+    docs += [{"id": f"s{i:02}", "title": "", "body": "سردی بڑھ گئی"} for i in range(12)]
+    build_index(tmp_path, docs)
+    searcher = Searcher(tmp_path)
+    # Four words, two needed: the rare name alone carries most of the query's idf weight and
+    # is let in (first); سردی alone carries a fifth of it and is not.
+    found = searcher.search("فتیحی شہر بارش سردی", per_page=100)
+    assert (found["mode"], found["total"]) == ("all", 31)
+    assert ids(found)[0] == "r1"
+    assert sorted(ids(found)[1:]) == [f"c{i:02}" for i in range(30)]
+    # Three words still need two of them.
+    found = searcher.search("فتیحی شہر بارش", per_page=100)
+    assert (found["mode"], found["total"]) == ("all", 30)
+    assert "r1" not in ids(found)
+
+
+def test_second_phase_puts_the_first_phases_best_first():
+    first = np.array([5.0, 1.0, 4.0, 3.0, 2.0])
+    scores = np.array([1.0, 10.0, 2.0, 3.0, 9.0])
+    _second_phase(first, scores, 2)
+    # Documents 0 and 2 lead, in their own order; the rest keep theirs after them.
+    assert np.argsort(-scores, kind="stable").tolist() == [2, 0, 1, 4, 3]
+    assert scores[[0, 2]].tolist() == [1.0, 2.0]
+    tied = np.array([1.0, 2.0, 3.0, 4.0])
+    _second_phase(np.array([3.0, 3.0, 3.0, 1.0]), tied, 2)  # ties: the lower numbers
+    assert np.argsort(-tied, kind="stable").tolist() == [1, 0, 3, 2]
