@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from search.analysis import crossscript, filters
 from search.analysis.crossscript import Match
-from search.pairkeys import key_beginnings, key_heads, key_tails, no_pair_key
+from search.pairkeys import key_beginnings, key_heads, key_tails, no_pair_after
 from search.textwords import Scan
 
 _KEYED_KINDS = ("word", "part", "handle", "tag")  # as crossscript's xkey field (not URLs)
@@ -42,7 +42,6 @@ def _forms(words: Scan, terms: frozenset[str]) -> dict[str, list[tuple[int, int]
     """Where each of ``terms`` is a key of a word or adjacent pair of the text."""
     wanted, heads, ends = _lookups(terms)
     found: list[tuple[str, int, int, int, int]] = []  # term, first word/token, last word/token
-    last_word = len(words.words) - 1
     for k in words.sharing(heads):
         w = words.words[k]
         if not w.keys.isdisjoint(wanted):
@@ -53,8 +52,7 @@ def _forms(words: Scan, terms: frozenset[str]) -> dict[str, list[tuple[int, int]
                               crossscript.keys(filters.strict(t.text, t.script), t.script)
                               if prefix + key in terms]
         if not w.key_heads.isdisjoint(heads) and not (  # most are short words: no pair
-                len(w.toks) == 1 and k < last_word
-                and no_pair_key(w, 0, words.words[k + 1], ends)):
+                len(w.toks) == 1 and no_pair_after(words, k, 0, ends)):
             found += _pairs_from(words, k, terms, heads, ends)
     forms: dict[str, list[tuple[int, int]]] = {}
     if found:
@@ -70,8 +68,7 @@ def _pairs_from(words: Scan, k: int, terms: set[str], heads: set[str], ends: fro
     for i, a in enumerate(w.toks):
         if a.kind not in _PAIRED_KINDS or heads.isdisjoint(key_heads(a.text, a.script)):
             continue
-        if (i == len(w.toks) - 1 and k + 1 < len(words.words)
-                and no_pair_key(w, i, words.words[k + 1], ends)):
+        if no_pair_after(words, k, i, ends):
             continue
         step = words.next_token(k, i)
         if not step or not step[2]:

@@ -18,7 +18,7 @@ from search.analysis.stopwords import stopwords
 from search.analysis.tokenizers import Tok
 
 if TYPE_CHECKING:
-    from search.textwords import Word
+    from search.textwords import Scan
 
 HEADS_CACHE = 1 << 16  # distinct words (as textwords.WORD_CACHE)
 
@@ -76,10 +76,15 @@ def pair_tails(tok: Tok) -> frozenset:
     return frozenset(prefix + k[2:] for k in found)
 
 
-def no_pair_key(w: "Word", i: int, after: "Word", ends: frozenset) -> bool:
-    """Whether token i of ``w``, its last, and the first token of the next word ``after``
-    are sure to have no pair key among the keys whose endings are ``ends`` (``key_tails``);
-    False when unsure (``after`` has no tokens: the next token is further on)."""
+def no_pair_after(words: "Scan", k: int, i: int, ends: frozenset) -> bool:
+    """Whether token i of word k, when it is that word's last token and a word follows, and
+    the first token of that next word are sure to have no pair key among the keys whose
+    endings are ``ends`` (``key_tails``); False when unsure (token i is not the last, k is
+    the text's last word, or the next word has no tokens: the next token is further on)."""
+    w = words.words[k]
+    if i != len(w.toks) - 1 or k + 1 >= len(words.words):
+        return False
+    after = words.words[k + 1]
     return bool(after.toks) and (after.tails.isdisjoint(ends)
                                  or after.first_stop and w.strict[i] in stopwords())
 

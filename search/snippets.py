@@ -23,7 +23,7 @@ from typing import NamedTuple
 from search.analysis import crossscript, filters
 from search.analysis.analyzers import cached_tokens, is_stopword
 from search.analysis.tokenizers import Tok
-from search.pairkeys import key_beginnings, key_heads, key_tails, no_pair_key
+from search.pairkeys import key_beginnings, key_heads, key_tails, no_pair_after
 from search.textwords import Scan, cached_scan, word_keys
 
 SNIPPET_WORDS = 36  # about two lines of text
@@ -156,13 +156,12 @@ class Highlighter:
 
     def _mark_pairs(self, words: Scan, candidates: list[int], found: dict):
         none, heads, wanted, joined = frozenset(), self.heads, self.wanted, self.joined
-        last_word = len(words.words) - 1
         for k in candidates:
             w = words.words[k]
             for i, a in enumerate(w.toks):
                 cross = not self.x_heads.isdisjoint(key_heads(a.text, a.script))
-                if cross and i == len(w.toks) - 1 and k < last_word:
-                    cross = not no_pair_key(w, i, words.words[k + 1], self.x_tails)
+                if cross and no_pair_after(words, k, i, self.x_tails):
+                    cross = False
                 step = (cross or a.text[:-1] in heads) and words.next_token(k, i)
                 if not step or not step[2]:
                     continue  # no query word can start with this word: skip the pair
