@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -225,13 +226,10 @@ def worker_shares(log_path: Path, offset: int) -> list[int]:
     it, and gthread accepts even while its thread is busy: when wrk's connections land on
     two workers of four, those answer everything and a slow request holds up the others
     queued behind it, which moves the rate and p99 from round to round."""
-    counts: dict[str, int] = {}
     with log_path.open("rb") as fh:
         fh.seek(offset)
-        for line in fh.read().decode("utf-8", "replace").splitlines():
-            found = _ACCESS_PID.search(line)
-            if found:
-                counts[found[1]] = counts.get(found[1], 0) + 1
+        lines = fh.read().decode("utf-8", "replace").splitlines()
+    counts = Counter(found[1] for found in map(_ACCESS_PID.search, lines) if found)
     return sorted(counts.values(), reverse=True)
 
 
