@@ -1,5 +1,5 @@
 """Indexes written before the compact term table still read and update
-(tests/fixtures/old-term-table, written by session 5's format: see tests/fixtures/README.md).
+(tests/fixtures/old-term-table: an index in session 5's format; see tests/fixtures/README.md).
 
 talash no longer writes Whoosh's ``.trm`` term table or stored column; the fixture is the only
 index of that format the tests have, so it is copied before anything could write to it."""
@@ -49,10 +49,12 @@ def old(tmp_path_factory) -> Path:
         pytest.fail(
             f"tests/fixtures/old-term-table was built by analyzer version "
             f"{meta['analyzer_version']!r} and talash now refuses it (version "
-            f"{ANALYZER_VERSION!r}), as it refuses every index of Whoosh's term table: no "
-            "such index can be opened any more. Delete this test and the fixture, and with "
-            "them the readers of the old format (TalashCodec.terms_reader's and "
-            "per_document_reader's Whoosh branches, PackedLeafMatcher).")
+            f"{ANALYZER_VERSION!r}), as it refuses every index built before it, all those with "
+            "Whoosh's term table among them: none can be opened or updated any more. Delete "
+            "this test and the fixture, and with them the readers of the older formats "
+            "(search.codec: the Whoosh branches of TalashCodec.terms_reader and "
+            "per_document_reader, PackedLeafMatcher, long_blocks' fallback; the .trm path "
+            "of search.frequent._frequencies).")
     root = tmp_path_factory.mktemp("old") / "index"
     shutil.copytree(OLD, root)
     return root
