@@ -12,10 +12,12 @@ bytes instead of pickled tuples of Python numbers: a block then pickles and unpi
 bytes object, and ``search.scoring`` decodes a whole posting list with numpy. Its own matcher
 reads both this and Whoosh's tuple form, so older segments stay readable.
 
-Blocks and inlined postings are pickled with protocol 3, not Whoosh's 2: protocol 2 pickles
-a bytes object as a call to ``codecs.encode`` on a latin-1 text, ~40 bytes more per value and
-five times slower to write and to read (packed ids, frequencies and positions are all bytes).
-``pickle.loads`` reads either, so Whoosh's readers and older segments need nothing new.
+Blocks are pickled with protocol 3, not Whoosh's 2: protocol 2 pickles a bytes object as a
+call to ``codecs.encode`` on a latin-1 text, ~40 bytes more per value and five times slower to
+write and to read (packed ids, frequencies and positions are all bytes). ``pickle.loads``
+reads either, so Whoosh's readers and older segments need nothing new. (Inlined postings are
+``search.terminfo``'s bytes in the compact term table; an older segment's ``.trm`` has them
+pickled, with protocol 3, which Whoosh's term info reads.)
 
 Blocks are written in a compact layout (``BLOCKS`` = 2): no tag at the start of a term's
 postings, each block's statistics as one fixed-size struct (``_BLOCK``: 21 bytes where the
@@ -25,13 +27,13 @@ document, most of them a term's only one. ``CompactLeafMatcher`` reads them.
 
 Stored fields are deflated with a dictionary per segment (``search.stored``).
 
-The term table is ``search.terms``' compact file (``TERM_TABLE`` = 2), not Whoosh's ``.trm``
-(which ``search.termtable`` writes in bulk for a codec without ``termtable``).
+The term table is ``search.terms``' compact file (``TERM_TABLE`` = 2), not Whoosh's ``.trm``.
 
 The codec is pickled into each segment: this module path is part of the index format. A
 segment written before the compact blocks has a codec without ``blocks`` and is read with
 ``PackedLeafMatcher``, as it was written; one without ``stored`` has Whoosh's stored column;
-one without ``termtable`` has Whoosh's term table.
+one without ``termtable`` has Whoosh's term table, read with Whoosh's reader (talash no longer
+writes that table: such a codec refuses to write a segment).
 """
 
 import struct
@@ -43,19 +45,13 @@ from pickle import Pickler, loads
 from pickle import load as pickle_load
 
 import numpy as np
-from whoosh.codec.whoosh3 import (
-    W3Codec,
-    W3LeafMatcher,
-    W3PostingsWriter,
-    W3TermInfo,
-)
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from search.stored import DictionaryPerDocReader, DictionaryPerDocWriter
 from search.terms import EXT as TERMS_EXT
 from search.terms import CompactFieldWriter
 from search.termsreader import TermTable
-from search.termtable import BulkFieldWriter
 
 _INT = struct.Struct("!i")  # a block's length, as Whoosh writes it
 
@@ -122,26 +118,9 @@ def block_bytes(data: bytes, last: bool, count: int, lastdoc: int, maxweight: fl
                        minbyte, maxbyte) + data
 
 
-class TalashTermInfo(W3TermInfo):
-    """Whoosh's term info, its inlined postings pickled with ``PICKLE_PROTOCOL``."""
-
-    def to_bytes(self):
-        if not self.is_inlined():
-            return super().to_bytes()
-        head = self._struct.pack(
-            True, self._weight, self._df,
-            0 if self._minlength is None else length_to_byte(self._minlength),
-            length_to_byte(self._maxlength), self._maxweight,
-            0xFFFFFFFF if self._minid is None else self._minid,
-            0xFFFFFFFF if self._maxid is None else self._maxid)
-        return head + plain_dumps(self._inlined)
-
-
 class InliningPostingsWriter(W3PostingsWriter):
-    def start_postings(self, format_, terminfo):
-        if type(terminfo) is W3TermInfo:
-            terminfo = TalashTermInfo()
-        super().start_postings(format_, terminfo)
+    """Whoosh's postings writer that leaves a list shorter than the inline limit in its term
+    info (``search.terminfo`` encodes it there)."""
 
     def finish_postings(self):
         terminfo = self._terminfo
@@ -330,10 +309,15 @@ class TalashCodec(W3Codec):
             return DictionaryPerDocReader(storage, segment)
         return super().per_document_reader(storage, segment)  # Whoosh's _stored column
 
+    def new_segment(self, storage, indexname):
+        if getattr(self, "termtable", 1) < TERM_TABLE:
+            # Only a codec read from an old segment lacks it; new segments take a new codec.
+            raise ValueError("this codec is a segment's with Whoosh's term table, which talash "
+                             "no longer writes: write new segments with TalashCodec()")
+        return super().new_segment(storage, indexname)
+
     def field_writer(self, storage, segment):
-        if getattr(self, "termtable", 1) >= TERM_TABLE:
-            return CompactFieldWriter(self, storage, segment)
-        return BulkFieldWriter(self, storage, segment)  # Whoosh's bytes, written in bulk
+        return CompactFieldWriter(self, storage, segment)
 
     def terms_reader(self, storage, segment):
         if getattr(self, "termtable", 1) < TERM_TABLE:

@@ -3,38 +3,32 @@
 The postings of a field arrive as flat arrays (``segments.FieldPostings``). Here they are
 sorted by term with numpy once, and every statistic the codec stores per term and per block
 (weight sums and maxima, shortest and longest field lengths, first and last documents) is
-computed for all terms at once; what is left per term is its pickle, and per block its
-pickle and compression. The bytes are those ``PackedPostingsWriter`` and ``TalashTermInfo``
-write one posting and one method call at a time: a short list (fewer than the codec's inline
-limit) pickled into its term info, a longer one as compact blocks (``codec.block_bytes``) of
-up to ``blocklimit`` postings in the postings file. talash segments have ~200 new terms per
+computed for all terms at once; what is left per block is its pickle and compression, and the
+term infos are encoded together (``search.termsbulk``). The bytes are those
+``PackedPostingsWriter`` and ``search.terminfo`` write one posting and one term at a time (a
+merge's path): a short list (fewer than the codec's inline limit) in its term info, a longer
+one as compact blocks (``codec.block_bytes``) of up to ``blocklimit`` postings in the postings
+file; the infos go into ``search.terms``' table. talash segments have ~200 new terms per
 document, most in one document only, so the per-term work is what this module keeps small.
 """
 
 import sys
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3TermInfo
-from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, length_to_byte
 
 from search import termsbulk
 from search.codec import block_bytes, long_blocks, plain_dumps
-from search.terms import CompactFieldWriter
 
-_TERMINFO = W3TermInfo._struct
 _FLUSH_BYTES = 1 << 22  # postings file writes are gathered up to this size
 _LENGTHS = np.asarray(_length_byte_cache, dtype=np.int64)
 _BIG = np.iinfo(np.int64).max
-# W3TermInfo's "!BfIBBfII" header: flags, weight, doc freq, min/max length byte, max weight,
-# first and last document.
-_HEAD = np.dtype([("flags", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlen", "u1"),
-                  ("maxlen", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4")])
 assert sys.byteorder == "little", "packed blocks are written from native little-endian arrays"
 
 
 def write_field(fw, fmt, post, lengths: dict[int, int], codec):
-    """Write the terms and postings of one field (``fw.start_field`` already called)."""
+    """Write the terms and postings of one field (``fw``: a ``terms.CompactFieldWriter``,
+    its ``start_field`` already called)."""
     if post.terms:
         Field(fw, fmt, post, lengths, codec).write()
 
@@ -50,7 +44,6 @@ class Field:
 
     def __init__(self, fw, fmt, post, lengths: dict[int, int], codec):
         self.fw = fw
-        self.prefix = pack_ushort(fw._fieldid)
         self.blocklimit = codec._blocklimit if fmt.supports("positions") else long_blocks(codec)
         self.compression = codec._compression
         # TalashCodec's postings writer inlines lists shorter than this (search.codec): one
@@ -75,32 +68,11 @@ class Field:
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.offset = fw._postfile.tell()
-        # search.terms' table takes its own term infos (search.terminfo), Whoosh's W3 bytes.
-        self.compact = isinstance(fw, CompactFieldWriter)
 
     def write(self):
-        counts = self.counts
-        short = counts < self.inline_below
-        if self.compact:
-            self.write_compact(short)
-            return
-        infos: list = [None] * len(self.keys)
-        for at, info in zip(np.flatnonzero(short).tolist(),
-                            self.inlined(self.firsts[short], counts[short]), strict=True):
-            infos[at] = info
-        long_ = np.flatnonzero(~short)
-        for at, info in zip(long_.tolist(), self.blocks(self.firsts[long_], counts[long_]),
-                            strict=True):
-            infos[at] = info
-        self.flush()
-        prefix = self.prefix
-        self.fw._tindex.add_sorted(
-            [prefix + (k.encode("utf-8") if isinstance(k, str) else k) for k in self.keys],
-            infos)
-
-    def write_compact(self, short: np.ndarray):
-        """``write`` for a ``search.terms`` table: every info encoded with numpy."""
+        """The postings file's blocks, then the term table's keys and infos."""
         counts, firsts = self.counts, self.firsts
+        short = counts < self.inline_below
         long_ = np.flatnonzero(~short)
         parts = [(np.flatnonzero(short), *self.inlined(firsts[short], counts[short])),
                  (long_, *self.blocks(firsts[long_], counts[long_]))]
@@ -108,54 +80,29 @@ class Field:
         self.fw.add_field([k.encode("utf-8") if isinstance(k, str) else k for k in self.keys],
                           termsbulk.infos_run(parts, len(self.keys)))
 
-    def inlined(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
+    def inlined(self, firsts: np.ndarray, counts: np.ndarray) -> tuple:
         """Term infos of short lists, as ``InliningPostingsWriter.finish_postings`` then
-        ``TalashTermInfo.to_bytes`` make them."""
+        ``terminfo.encode_terminfo`` make them: their bytes and where each begins. (The
+        weight sum, largest weight, first and last document of such a list are not stored:
+        a reader has its postings.)"""
         n = len(firsts)
-        head = np.zeros(n, dtype=_HEAD)
-        head["flags"], head["df"] = 1, counts
-        head["minid"], head["maxid"] = self.docs[firsts], self.docs[firsts + counts - 1]
-        total = np.zeros(n)
-        top = np.full(n, -np.inf)
         shortest, longest = np.full(n, _BIG), np.zeros(n, dtype=np.int64)
         for j in range(int(counts.max(initial=0))):
             has = counts > j
-            at = np.where(has, firsts + j, firsts)
-            # Summed in order from the first posting, as Python's sum() of the block does.
-            total = total + np.where(has, self.singles[at].astype(np.float64), 0.0)
-            top = np.maximum(top, np.where(has, self.weights[at], -np.inf))
-            length = np.where(has, self.lengths[at], 0)
+            length = self.lengths[np.where(has, firsts + j, firsts)] * has
             shortest = np.minimum(shortest, np.where(length > 0, length, _BIG))
             longest = np.maximum(longest, length)
-        head["weight"], head["maxweight"] = total, np.maximum(top, 0)
-        head["minlen"] = np.where(shortest == _BIG, 0, length_bytes(shortest))
-        head["maxlen"] = length_bytes(longest)
-        # Only these postings' numbers as Python objects, renumbered from 0.
-        at = _ranges(firsts, counts)
-        docs, floats = self.docs[at].tolist(), self.singles[at].tolist()
-        values = self.values[at].tolist()
-        if self.compact:
-            return termsbulk.inlined(counts, self.docs[at], self.singles[at], values,
-                                     head["minlen"], head["maxlen"], self.inline_below)
-        heads = head.tobytes()
-        size = _HEAD.itemsize
-        out = []
-        s = 0
-        for i, c in enumerate(counts.tolist()):
-            if c == 1:
-                value = values[s]
-                postings = ((docs[s],), (floats[s],), (value,) if value else ())
-            else:
-                postings = (tuple(docs[s:s + c]), tuple(floats[s:s + c]),
-                            tuple(v for v in values[s:s + c] if v))
-            out.append(heads[i * size:(i + 1) * size] + plain_dumps(postings))
-            s += c
-        return out
+        minbytes = np.where(shortest == _BIG, 0, length_bytes(shortest)).astype(np.uint8)
+        at = _ranges(firsts, counts)  # these postings, one term after the other
+        return termsbulk.inlined(counts, self.docs[at], self.singles[at],
+                                 self.values[at].tolist(), minbytes,
+                                 length_bytes(longest).astype(np.uint8), self.inline_below)
 
-    def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> list[bytes]:
-        """Write the blocks of long lists (``PackedPostingsWriter``); their term infos."""
+    def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> tuple:
+        """Write the blocks of long lists (``PackedPostingsWriter``); their term infos' bytes
+        and where each begins."""
         if not len(firsts):  # every list inlined: nothing for the postings file
-            return (np.empty(0, np.uint8), np.empty(0, np.int64)) if self.compact else []
+            return np.empty(0, np.uint8), np.empty(0, np.int64)
         limit = self.blocklimit
         per_term = (counts + limit - 1) // limit
         term_of = np.repeat(np.arange(len(firsts)), per_term)
@@ -202,23 +149,13 @@ class Field:
             if minlength is not None:
                 lo = minlength if lo is None else min(lo, minlength)
             hi = max(hi, maxlength)
-            if not blocks_left:  # the term info of the term just written
-                t = term_of[b]
-                if self.compact:  # encoded together at the end
-                    out.append((total, top, 0 if lo is None else length_to_byte(lo),
-                                length_to_byte(hi), stats.lastdoc[b], term_start,
-                                self.offset - term_start))
-                    continue
-                head = _TERMINFO.pack(False, total, int(counts[t]),
-                                      0 if lo is None else length_to_byte(lo),
-                                      length_to_byte(hi), top, int(self.docs[firsts[t]]),
-                                      stats.lastdoc[b])
-                out.append(head + pack_long(term_start) + pack_int(self.offset - term_start))
-        if self.compact:
-            total, top, lo, hi, last, start, length = (np.array(c) for c in zip(*out, strict=True))
-            return termsbulk.extents(counts, total, top, lo, hi, self.docs[firsts], last,
-                                     start, length)
-        return out
+            if not blocks_left:  # the term just written: its info, encoded at the end
+                out.append((total, top, 0 if lo is None else length_to_byte(lo),
+                            length_to_byte(hi), stats.lastdoc[b], term_start,
+                            self.offset - term_start))
+        total, top, lo, hi, last, start, length = (np.array(c) for c in zip(*out, strict=True))
+        return termsbulk.extents(counts, total, top, lo, hi, self.docs[firsts], last, start,
+                                 length)
 
     def put(self, data: bytes):
         self.pending.append(data)

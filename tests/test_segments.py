@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
@@ -18,35 +17,13 @@ from search.segments import FastSegmentWriter
 from tests.conftest import DATA, SAMPLE
 
 
-class OldTables(TalashCodec):
-    """TalashCodec with Whoosh's term table (search.termtable writes it in bulk), as segments
-    written before search.terms have."""
-
-    def __init__(self):
-        super().__init__()
-        del self.termtable
-
-
-class WhooshTables(OldTables):
-    """TalashCodec with Whoosh's own term-table writer (the reference for search.termtable)."""
-
-    field_writer = W3Codec.field_writer
-
-
-def files_written(folder: Path, writer_class, docs, boosts=None, table="trm",
+def files_written(folder: Path, writer_class, docs, boosts=None,
                   codec=None) -> dict[str, str]:
     """Digest of each file of a one-segment index, by its name without the segment's (random)
-    name; compound=False keeps the files apart. Whoosh's own writer is the reference, down to
-    its term table; with ``table="tts"`` (search.terms) Whoosh's writer, one term at a time,
-    is the reference for the bulk path."""
+    name; compound=False keeps the files apart. Whoosh's own writer (one posting and one term
+    at a time, through the codec) is the reference for the bulk path."""
     ix = whoosh_index.create_in(str(folder), build_schema())
-    if codec is not None:
-        pass
-    elif table == "tts":
-        codec = TalashCodec()
-    else:
-        codec = WhooshTables() if writer_class is SegmentWriter else OldTables()
-    writer = writer_class(ix, codec=codec, compound=False)
+    writer = writer_class(ix, codec=codec or TalashCodec(), compound=False)
     for number, doc in enumerate(docs):
         writer.add_document(**index_fields(doc), **(boosts(number) if boosts else {}))
     writer.commit()
@@ -56,12 +33,11 @@ def files_written(folder: Path, writer_class, docs, boosts=None, table="trm",
 
 
 def same_files(tmp_path, docs, boosts=None):
-    for table in ("trm", "tts"):
-        (tmp_path / table / "stock").mkdir(parents=True), (tmp_path / table / "fast").mkdir()
-        stock = files_written(tmp_path / table / "stock", SegmentWriter, docs, boosts, table)
-        fast = files_written(tmp_path / table / "fast", FastSegmentWriter, docs, boosts, table)
-        assert {table, "pst", "_body_len.col", "_stored.col"} <= stock.keys()
-        assert fast == stock
+    (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
+    stock = files_written(tmp_path / "stock", SegmentWriter, docs, boosts)
+    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs, boosts)
+    assert {"tts", "pst", "_body_len.col", "_stored.col"} <= stock.keys()
+    assert fast == stock
 
 
 def test_same_bytes_as_whoosh_on_the_sample_corpus(tmp_path):
@@ -74,9 +50,9 @@ def test_same_bytes_with_a_block_limit_under_the_inline_limit(tmp_path):
     docs = [Document(id=f"d{i}", title="", body=" ".join(["لاہور"] + ["بارش"] * (i < 2)))
             for i in range(7)]
     (tmp_path / "stock").mkdir(), (tmp_path / "fast").mkdir()
-    stock = files_written(tmp_path / "stock", SegmentWriter, docs, table="tts",
+    stock = files_written(tmp_path / "stock", SegmentWriter, docs,
                           codec=TalashCodec(blocklimit=2))
-    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs, table="tts",
+    fast = files_written(tmp_path / "fast", FastSegmentWriter, docs,
                          codec=TalashCodec(blocklimit=2))
     assert fast == stock
 

@@ -1,27 +1,18 @@
 """The compact term table (search/terms.py, search/terminfo.py): every key and term info reads
-back as written, walks are in key order, and an index in either table searches the same."""
+back as written and walks are in key order. (Indexes with Whoosh's table: test_old_format.)"""
 
 import random
 
 import numpy as np
 import pytest
-from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import TermNotFound
 
-from search import frequent, terminfo, terms, termsbulk
+from search import terminfo, terms, termsbulk
 from search.codec import TalashCodec
-from search.frequent import _frequencies
-from search.generations import live_generation
-from search.indexing import build_index, update_index
 from search.terms import BLOCK, TermTableWriter
 from search.termsreader import TermTable
-from tests.conftest import ranked
-
-QUERIES = ["لاہور", "بجلی کی قیمت", "lahore", '"وزیر اعظم"', '"اسلام آباد میں"',
-           "عمران خان کی رہائی", "کراچی", '"کی قیمت"', "ایک دو تین چار پانچ چھ سات",
-           "pakistan", "وزیر*", "title:لاہور"]
 
 
 def w3(info: W3TermInfo) -> W3TermInfo:
@@ -159,83 +150,6 @@ def _file(data: bytes):
     with storage.create_file("f") as f:
         f.write(data)
     return storage.open_file("f")
-
-
-def _tables(root) -> list[int]:
-    """Each segment's table: 2 for search.terms, 1 for Whoosh's."""
-    ix = whoosh_index.open_dir(str(live_generation(root)))
-    return [getattr(s.codec(), "termtable", 1) for s in ix._segments()]
-
-
-def build_with_whoosh_tables(root, docs, monkeypatch):
-    """Build as talash did before search.terms: codecs without ``termtable``."""
-    init = TalashCodec.__init__
-
-    def old_init(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        del self.termtable
-
-    with monkeypatch.context() as m:
-        m.setattr(TalashCodec, "__init__", old_init)
-        build_index(root, docs)
-
-
-def test_an_index_with_whoosh_tables_searches_and_updates_as_a_new_one(
-        tmp_path, sample_docs, monkeypatch):
-    docs = list(sample_docs.values())
-    changed = [dict(d, body=d["body"] + " اسلام آباد میں لاہور") for d in docs[:15]]
-    build_index(tmp_path / "new", docs)
-    build_with_whoosh_tables(tmp_path / "old", docs, monkeypatch)
-    assert set(_tables(tmp_path / "old")) == {1} and set(_tables(tmp_path / "new")) == {2}
-    want = ranked(tmp_path / "new", QUERIES, per_page=30)
-    assert sum(total for _q, total, _ids in want) > 20
-    assert ranked(tmp_path / "old", QUERIES, per_page=30) == want
-    # An update writes segments with the new table; a merge reads the old ones into it.
-    for name in ("new", "old"):
-        update_index(tmp_path / name, changed + docs[15:])
-    want = ranked(tmp_path / "new", QUERIES, per_page=30)
-    assert ranked(tmp_path / "old", QUERIES, per_page=30) == want
-    assert set(_tables(tmp_path / "old")) == {1, 2}  # the old segments, the update's
-    for name in ("new", "old"):
-        gen = live_generation(tmp_path / name)
-        with whoosh_index.open_dir(str(gen)).writer(codec=TalashCodec()) as writer:
-            writer.optimize = True  # merges every segment into one, deleted documents out
-        frequent.write(gen)  # (document numbers changed)
-        assert _tables(tmp_path / name) == [2]
-    merged = ranked(tmp_path / "new", QUERIES, per_page=30)
-    assert merged != want  # (the deleted documents are gone from the statistics)
-    assert ranked(tmp_path / "old", QUERIES, per_page=30) == merged
-
-
-def test_document_frequencies_are_read_from_either_table(tmp_path, sample_docs,
-                                                        monkeypatch):
-    docs = list(sample_docs.values())
-    build_index(tmp_path / "new", docs)
-    build_with_whoosh_tables(tmp_path / "old", docs, monkeypatch)
-    leaves = [leaf for root in ("new", "old") for leaf, _offset in whoosh_index.open_dir(
-        str(live_generation(tmp_path / root))).reader().leaf_readers()]
-    assert {type(leaf._terms).__name__ for leaf in leaves} == {"TermTable", "W3TermsReader"}
-    for leaf in leaves:
-        for field in ("body", "join"):
-            want = [(t, i.doc_frequency()) for t, i in leaf.iter_field(field)]
-            assert len(want) > 100
-            assert list(_frequencies(leaf, field)) == want
-
-
-
-def test_a_fuzzy_term_walks_the_table_as_whooshs(tmp_path, sample_docs, monkeypatch):
-    """Whoosh's fuzzy terms step a field cursor through the table (talash's parser does not
-    make them; Whoosh's own does)."""
-    from whoosh.query import FuzzyTerm
-
-    build_index(tmp_path / "new", list(sample_docs.values()))
-    build_with_whoosh_tables(tmp_path / "old", list(sample_docs.values()), monkeypatch)
-    found = []
-    for name in ("new", "old"):
-        with whoosh_index.open_dir(str(live_generation(tmp_path / name))).searcher() as s:
-            found.append([sorted(s.reader().terms_within("body", "لاہور", 1)),
-                          [h["id"] for h in s.search(FuzzyTerm("body", "لاہوری"), limit=50)]])
-    assert found[0] == found[1] and len(found[0][1]) > 5
 
 
 def test_infos_encoded_with_numpy_are_the_per_term_bytes():
