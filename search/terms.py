@@ -62,7 +62,6 @@ class TermTableWriter:
         self.starts = array("I")
         self.fields: dict[str, tuple] = {}  # name -> (number, first block, blocks, terms)
         self.hashes = array("I")
-        self.records = array("I")  # each term's record number
 
     def add_field(self, name: str, number: int, keys: list[bytes], infos):
         """Add one field's terms (keys without the field number, increasing) and infos (a
@@ -77,8 +76,6 @@ class TermTableWriter:
             i = next(i for i in range(1, len(keys)) if keys[i] <= keys[i - 1])
             raise ValueError(f"keys must increase: {keys[i - 1]!r}..{keys[i]!r}")
         self.hashes.extend(map(zlib.crc32, keys, repeat(zlib.crc32(number.to_bytes(2, "big")))))
-        base = first_block * BLOCK
-        self.records.extend(range(base, base + len(keys)))
         if not isinstance(infos, termsbulk.Run):
             infos = termsbulk.runs(infos)
         data, starts = termsbulk.records(keys, infos, BLOCK)
@@ -96,9 +93,12 @@ class TermTableWriter:
         ids = len(self.starts) * BLOCK + 1  # record numbers plus one are below this
         nslots = max(ids, int(n / LOAD) + 1)
         spread = (2**32 - 1) // ids  # hash bits kept: the slot value stays under 2**32
+        # Each term's record number: a field's records follow on from its first block's.
+        records = np.concatenate([np.arange(first * BLOCK, first * BLOCK + terms)
+                                  for _number, first, _blocks, terms in self.fields.values()]
+                                 or [np.empty(0, dtype=np.int64)])
         slots = _place(np.frombuffer(self.hashes, dtype=np.uint32).astype(np.int64),
-                       np.frombuffer(self.records, dtype=np.uint32).astype(np.int64),
-                       nslots, ids, spread)
+                       records.astype(np.int64), nslots, ids, spread)
         dbfile.write(slots.tobytes())
         footer = pickle.dumps({"fields": self.fields, "starts": starts_at,
                                "blocks": len(self.starts) - 1, "slots": slots_at,
