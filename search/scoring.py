@@ -145,7 +145,10 @@ def _idf(n_docs: int, df: int, floor: float) -> float:
 
 
 def score_segment(searcher, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
-    """Segment-local doc numbers and scores of the documents ``q`` matches (Whoosh's path)."""
+    """Segment-local doc numbers and scores of the documents ``q`` matches (Whoosh's path,
+    which the tests take as the reference; talash's engine scores all segments at once). One
+    segment at a time, the two phases choose each segment's first ``first_depth``: with more
+    matches than that in a segment of several, the order past them can differ."""
     return score(ReaderSource(searcher), q)
 
 
