@@ -148,7 +148,7 @@ def score_segment(searcher, q: MatchQuery) -> tuple[np.ndarray, np.ndarray]:
     """Segment-local doc numbers and scores of the documents ``q`` matches (Whoosh's path,
     which the tests take as the reference; talash's engine scores all segments at once). One
     segment at a time, the two phases choose each segment's first ``first_depth``: with more
-    matches than that in a segment of several, the order past them can differ."""
+    matches than that in a segment of several, its order can differ from the engine's."""
     return score(ReaderSource(searcher), q)
 
 
