@@ -4,7 +4,7 @@ The floors are the figures measured when ranking was last tuned (bench/results/t
 minus a small margin, so a change that hurts ranking fails here. To keep the run short the
 news index holds the articles of every twelfth dev query plus every third other article as
 distractors (about 1,650 of 4,392), title-masked as in ``bench.relevance``; ahadis is whole.
-One page of 100 hits is asked for, through the public ``Searcher.search``.
+The top 100 hits are asked for, through the public ``Searcher.search``.
 """
 
 import pytest
@@ -44,7 +44,8 @@ def _subset(name: str):
 
 @pytest.fixture(scope="module", params=["news", "ahadis"])
 def measured(request, tmp_path_factory):
-    from bench.relevance import score
+    from bench.relevance import DEPTH, score
+    from bench.tune import ranked_ids
     from search.indexing import build_index
     from search.querying import Searcher
 
@@ -52,10 +53,8 @@ def measured(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"relevance-{request.param}")
     build_index(root, ds.docs)
     searcher = Searcher(root)
-    run = {}
-    for qid, text in ds.queries:
-        hits = searcher.search(text, per_page=100, snippets=False)["results"]
-        run[qid] = {h["id"]: float(100 - rank) for rank, h in enumerate(hits)}
+    run = {qid: {d: float(DEPTH - r) for r, d in enumerate(ranked_ids(searcher, text))}
+           for qid, text in ds.queries}
     return request.param, score(ds.qrels, run)
 
 
@@ -74,19 +73,10 @@ NEWS_RECALL_MEASURED = 0.998  # 7 of 3,518 dev articles outside the top 100 (ses
 NEWS_RECALL_MARGIN = 0.001  # three or four articles
 
 
-def test_news_recall_over_the_whole_dev_set(tmp_path):
-    from bench.relevance import DEPTH, score
-    from search.indexing import build_index
-    from search.querying import Searcher
+def test_news_recall_over_the_whole_dev_set():
+    from bench.relevance import run_one
 
-    ds = datasets.load("news")  # title-masked, as bench.relevance runs it
-    build_index(tmp_path, ds.docs)
-    searcher = Searcher(tmp_path, cache_size=0)
-    run = {}
-    for qid, text in ds.queries:
-        hits = searcher.search(text, per_page=DEPTH, snippets=False)["results"]
-        run[qid] = {h["id"]: float(DEPTH - rank) for rank, h in enumerate(hits)}
-    recall = score(ds.qrels, run)["R@100"]
+    recall = run_one("talash", "news").metrics["R@100"]  # as python -m bench.relevance does
     floor = NEWS_RECALL_MEASURED - NEWS_RECALL_MARGIN
     assert recall >= floor, (
         f"news R@100 fell to {recall:.4f}, below the floor {floor:.4f}; rerun "
