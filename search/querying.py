@@ -80,10 +80,7 @@ MIN_STEM = 3
 def inflection_stems(word: str) -> list[str]:
     """Every stem ``word`` may have, longest ending first: an ending can hide a shorter one
     (حکومتی is حکومت + ی, not حکوم + تی; پاکستانی is پاکستان + ی, not + نی)."""
-    stems = []
-    for e in _STRIP:
-        if word.endswith(e) and len(word) - len(e) >= MIN_STEM and word[: -len(e)] not in stems:
-            stems.append(word[: -len(e)])
+    stems = [word[: -len(e)] for e in _STRIP if word.endswith(e) and len(word) - len(e) >= MIN_STEM]
     return stems or [word]
 
 
