@@ -10,12 +10,12 @@ scoring reads: any term's postings over all segments as one list.
 """
 
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from search.frequent import Frequent
+from search.lru import PostingsCache
 from search.scoring import _postings, _read_lengths
 from search.suggest import SpellTable
 
@@ -48,8 +48,7 @@ class Generation:
         self.frequent: Frequent | None = None
         self._segments: list[Segment] | None = None
         self._lock = threading.Lock()
-        self._postings: OrderedDict = OrderedDict()
-        self._cached = 0
+        self._postings = PostingsCache(POSTINGS_CACHE)
         self._known: dict[str, list[frozenset]] = {}
         self._spelling = None
         self._lengths: dict[str, np.ndarray] = {}
@@ -124,21 +123,10 @@ class Generation:
 
     def postings(self, key, read) -> tuple[np.ndarray, np.ndarray]:
         hit = self._postings.get(key)
-        if hit is not None:
-            with self._lock:  # used again: the last to go
-                if key in self._postings:
-                    self._postings.move_to_end(key)
-            return hit
-        value = read()
-        with self._lock:
-            if key in self._postings:  # another thread read it meanwhile
-                return value
-            self._postings[key] = value
-            self._cached += len(value[0]) + 1
-            while self._cached > POSTINGS_CACHE and self._postings:
-                _, old = self._postings.popitem(last=False)
-                self._cached -= len(old[0]) + 1
-        return value
+        if hit is None:
+            hit = read()
+            self._postings.put(key, hit)
+        return hit
 
 
 class Whole:

@@ -37,7 +37,6 @@ import json
 import multiprocessing
 import os
 import struct
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -46,6 +45,7 @@ from whoosh import index as whoosh_index
 
 from search.building import _die_with, cores
 from search.codec import LONG_BLOCKS, long_blocks
+from search.lru import PostingsCache
 from search.packing import PackedCounts, decode_gaps, encode_gaps, pack_counts
 from search.scoring import _postings
 
@@ -240,9 +240,7 @@ class Frequent:
         if isinstance(tf, PackedCounts):
             starts = spans[:, 0].astype(np.int64)
             self._big = tf.big_between(starts, starts + spans[:, 1])
-        self._decoded: dict[int, tuple] = {}  # row -> postings; least recently used first
-        self._held = 0  # postings in _decoded
-        self._lock = threading.Lock()
+        self._decoded = PostingsCache(KEEP)  # row -> postings
 
     @classmethod
     def load(cls, gen: Path) -> "Frequent | FlatFrequent | None":
@@ -263,12 +261,9 @@ class Frequent:
         row = self.table.get(field, {}).get(term)
         if row is None:
             return None
-        if row in self._decoded:
-            with self._lock:  # used again: the last to go
-                found = self._decoded.pop(row, None)
-                if found is not None:
-                    self._decoded[row] = found
-                    return found
+        found = self._decoded.get(row)
+        if found is not None:
+            return found
         start, count, *where = self.spans[row].tolist()
         if self._big is None:
             tf = self.tf[start:start + count]
@@ -278,17 +273,8 @@ class Frequent:
         for array in found:
             array.flags.writeable = False  # shared by every thread, as the mapped views were
         if count >= KEEP_FROM:
-            self._keep(row, found)
+            self._decoded.put(row, found)
         return found
-
-    def _keep(self, row: int, found: tuple):
-        with self._lock:
-            if row in self._decoded:
-                return
-            self._decoded[row] = found
-            self._held += len(found[0])
-            while self._held > KEEP and self._decoded:
-                self._held -= len(self._decoded.pop(next(iter(self._decoded)))[0])
 
 
 class FlatFrequent:

@@ -85,7 +85,7 @@ def test_decoded_lists_are_kept_within_the_budget(monkeypatch):
     stored.whole("body", "t1")  # 401 more: over, the least recently used (t2) goes
     assert stored.whole("body", "t0") is first
     assert stored.whole("body", "t2") is not second
-    assert stored._held <= 1500
+    assert stored._decoded.held <= 1500
 
 
 def _as_flat(gen):
