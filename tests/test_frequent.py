@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from whoosh import index as whoosh_index
 
 from search import codec, frequent, packing, segments
 from search.generations import live_generation, seal
@@ -166,3 +167,16 @@ def test_lists_without_positions_are_frequent_lists_only_beside_blocks_of_128(
     assert set(older.table) == {"title", "body", "lead", "loose", "stem", "join"}
     assert {f: older.table[f] for f in new.table} == new.table
     assert check_same(str(tmp_path / "older")) >= 20
+    # The case the rule is for: an older index brought up to date, whose new segment has
+    # long blocks beside the older ones of 128.
+    monkeypatch.undo()
+    monkeypatch.setattr(frequent, "MIN_DF", 10)
+    update_index(tmp_path / "older", [{**d, "body": d["body"] + " تازہ"} for d in docs[:5]])
+    gen = live_generation(tmp_path / "older")
+    ix = whoosh_index.open_dir(str(gen))
+    with ix.searcher() as searcher:
+        kinds = sorted(codec.long_blocks(sub.reader().codec())
+                       for sub, _offset in searcher.leaf_searchers())
+    assert kinds[0] < codec.LONG_BLOCKS == kinds[-1]
+    mixed = frequent.Frequent.load(gen)
+    assert set(mixed.table) == {"title", "body", "lead", "loose", "stem", "join"}
