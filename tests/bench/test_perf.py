@@ -159,10 +159,11 @@ def test_http_load_against_gunicorn(tmp_path):
     # measured once every worker said it was warm; the workers' CPU time was read
     assert result["search"][0]["warm_seconds"] >= 0
     assert result["search"][0]["cpu_ms_per_request"] > 0
-    # which workers answered the round, from the access log once it is settled: requests
-    # in flight when wrk stops are answered (and logged) but not counted by wrk
+    # which workers answered the round, from the access log once it is settled: every
+    # request wrk counted is logged; those in flight when wrk stops are answered (and
+    # logged) but not counted by wrk
     (search,) = result["search"]
-    assert abs(sum(search["per_worker"]) - search["requests"]) <= args.connections
+    assert search["requests"] <= sum(search["per_worker"]) <= search["requests"] + args.connections
     assert (tmp_path / "http" / "search.lua").exists()
     assert "Server CPU" in "\n".join(perf_report.http_section(result))
 
