@@ -17,7 +17,7 @@ from search.errors import IndexMissing, TalashError
 from search.generations import CURRENT
 from search.indexing import build_index, live_generation
 from search.querying import Searcher
-from tests.conftest import ROOT, SAMPLE, write_jsonl
+from tests.conftest import ROOT, SAMPLE, ranked, write_jsonl
 
 QUERIES = ["لاہور", "بارش", "پاکستان کرکٹ", '"وزیر اعظم"', "Lahore", "imran khan", "pakistan",
            "حکومت -لاہور", "عدالت", "قیمت"]
@@ -28,13 +28,8 @@ def sample_records() -> list[dict]:
         return [json.loads(line) for line in handle]
 
 
-def results(root) -> dict:
-    searcher = Searcher(root)
-    out = {}
-    for q in QUERIES:
-        found = searcher.search(q, per_page=50)
-        out[q] = (found["total"], [(h["id"], round(h["score"], 9)) for h in found["results"]])
-    return out
+def results(root) -> list:
+    return ranked(root, QUERIES, per_page=50)
 
 
 def segment_count(root) -> int:
@@ -52,7 +47,7 @@ def test_two_processes_find_the_same_as_one(tmp_path):
     assert one.indexed == two.indexed == len(docs)
     assert (segment_count(tmp_path / "one"), segment_count(tmp_path / "two")) == (1, 2)
     expected = results(tmp_path / "one")
-    assert sum(total for total, _ in expected.values()) > 100  # the queries do find things
+    assert sum(total for _q, total, _hits in expected) > 100  # the queries do find things
     assert results(tmp_path / "two") == expected
     # Documents keep their input order across the segments (ties, date order, paging).
     with whoosh_index.open_dir(str(live_generation(tmp_path / "two"))).searcher() as s:
