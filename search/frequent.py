@@ -148,7 +148,7 @@ def _frequent_terms(gen: Path) -> list[tuple[str, str, int]]:
                 continue
             counts: dict[bytes, int] = {}
             for sub, _offset in searcher.leaf_searchers():
-                for term, df in _frequencies(sub.reader(), field):
+                for term, df in frequencies(sub.reader(), field):
                     counts[term] = counts.get(term, 0) + df
             wanted += [(field, t.decode("utf-8"), n)
                        for t, n in sorted(counts.items()) if n >= threshold]
@@ -188,7 +188,7 @@ def _read_lists(gen: str, chunk: list) -> tuple[np.ndarray, ...]:
     return gaps, high, tf, np.column_stack([np.cumsum(sizes) - sizes, sizes, spans])
 
 
-def _frequencies(reader, field: str):
+def frequencies(reader, field: str):
     """(term, document frequency) of every term of ``field`` in one segment. Read straight
     from the W3 term table's records (the frequency is a fixed field of each): Whoosh's
     ``iter_field`` decodes every term info in full, unpickling the postings inlined in most

@@ -20,7 +20,7 @@ import weakref
 from search.analysis import filters
 from search.analysis.analyzers import is_stopword
 from search.analysis.tokenizers import tokenize
-from search.frequent import _frequencies
+from search.frequent import frequencies
 
 # Letters Urdu writers confuse, one group per sound.
 CONFUSABLE = (
@@ -105,7 +105,7 @@ class SpellTable:
             # Segment by segment: a multi-segment reader merges every term's info across
             # segments one Python step at a time, dozens of times slower.
             for leaf, _offset in reader.leaf_readers():
-                for term, df in _frequencies(leaf, fieldname):  # no term info decoded
+                for term, df in frequencies(leaf, fieldname):  # no term info decoded
                     word = term.decode("utf-8") if isinstance(term, bytes) else term
                     if any(c.isalpha() for c in word):
                         self.freq[word] = self.freq.get(word, 0) + df

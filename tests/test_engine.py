@@ -226,7 +226,7 @@ def test_frequent_lists_hold_the_index_postings_and_updates_leave_old_ones(
     reader = searcher.reader()
     assert hasattr(reader, "_terms")  # one segment: the raw-record path, not the fallback
     for field in frequent.FIELDS:  # frequencies read from the term table's raw records
-        assert dict(frequent._frequencies(reader, field)) == {
+        assert dict(frequent.frequencies(reader, field)) == {
             t: info.doc_frequency() for t, info in reader.iter_field(field)}
     for field, terms in lists.table.items():
         for term in terms:

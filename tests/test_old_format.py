@@ -18,7 +18,7 @@ from search.analysis.analyzers import ANALYZER_VERSION
 from search.cli import main
 from search.codec import TalashCodec
 from search.documents import read_sources
-from search.frequent import _frequencies
+from search.frequent import frequencies
 from search.generations import META, live_generation
 from search.indexing import build_index
 from search.querying import Searcher
@@ -54,7 +54,7 @@ def old(tmp_path_factory) -> Path:
             "this test and the fixture, and with them the readers of the older formats "
             "(search.codec: the Whoosh branches of TalashCodec.terms_reader and "
             "per_document_reader, PackedLeafMatcher, long_blocks' fallback; the .trm path "
-            "of search.frequent._frequencies).")
+            "of search.frequent.frequencies).")
     root = tmp_path_factory.mktemp("old") / "index"
     shutil.copytree(OLD, root)
     return root
@@ -128,12 +128,12 @@ def test_its_terms_and_postings_are_a_fresh_builds(old, fresh):
 
 
 def test_document_frequencies_are_read_from_its_tables(old):
-    """``frequent._frequencies`` reads a Whoosh table's infos as ``iter_field`` does."""
+    """``frequent.frequencies`` reads a Whoosh table's infos as ``iter_field`` does."""
     for leaf in _leaves(old):
         for field in ("body", "join"):
             want = [(t, i.doc_frequency()) for t, i in leaf.iter_field(field)]
             assert len(want) > 100 and any(df > 1 for _t, df in want)
-            assert list(_frequencies(leaf, field)) == want
+            assert list(frequencies(leaf, field)) == want
 
 
 def test_a_fuzzy_term_walks_its_tables_as_a_fresh_builds(old, fresh):
