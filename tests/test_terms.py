@@ -1,6 +1,7 @@
 """The compact term table (search/terms.py, search/terminfo.py): every key and term info reads
 back as written and walks are in key order. (Indexes with Whoosh's table: test_old_format.)"""
 
+import os
 import random
 
 import numpy as np
@@ -127,6 +128,37 @@ def test_walks_from_a_prefix_are_in_key_order_and_go_on_into_later_fields():
             [(t, infos[t]) for t in want]
     assert list(reader.terms_from("join", b"")) == [t for t in everything if t[0] == "join"]
     assert len(fields["body"]) > 20 * BLOCK
+
+
+def _shared_and_keys(data: bytes, nkeys: int) -> tuple[list[int], list[bytes]]:
+    """The shared-byte counts and keys of a field's records, read plainly (``search.terms``)."""
+    shared, keys, pos, key = [], [], 0, b""
+    for i in range(nkeys):
+        same = 0 if i % BLOCK == 0 else data[pos]
+        pos += i % BLOCK != 0
+        size, pos = terminfo.read_varint(data, pos)
+        key = key[:same] + data[pos:pos + size]
+        size, pos = terminfo.read_varint(data, pos + size)  # the info
+        pos += size
+        shared.append(same)
+        keys.append(key)
+    assert pos == len(data)
+    return shared, keys
+
+
+def test_each_key_is_front_coded_on_the_one_before_up_to_255_bytes():
+    rnd = random.Random(12)
+    long = {b"y" * n + rnd.randbytes(2) for n in (20, 23, 24, 25, 40, 254, 255, 256, 400)}
+    keys = sorted(set(keys_for(rnd, 2_000)) | long)
+    data, starts = termsbulk.records(keys, termsbulk.runs([bytes(i % 3) for i in
+                                                           range(len(keys))]), BLOCK)
+    shared, read = _shared_and_keys(data.tobytes(), len(keys))
+    want = [0 if i % BLOCK == 0 else min(len(os.path.commonprefix([keys[i - 1], key])), 255)
+            for i, key in enumerate(keys)]
+    assert shared == want
+    assert read == keys
+    assert max(want) == 255 and sum(s > 24 for s in want) > 5
+    assert len(starts) == -(-len(keys) // BLOCK)
 
 
 def test_keys_out_of_order_or_a_field_twice_are_refused():
