@@ -29,9 +29,8 @@ class TermTable(TermsReader):
         nblocks = meta["blocks"]
         self._starts = buf[meta["starts"]:meta["starts"] + 4 * (nblocks + 1)].cast("I")
         self._nslots, self._ids, self._spread = meta["nslots"], meta["ids"], meta["spread"]
-        # Tables written before the slots ran past nslots (a day of main) wrap around.
-        size = meta.get("size", self._nslots)
-        self._slots = buf[meta["slots"]:meta["slots"] + 4 * size].cast("I")
+        # The slots run on past nslots and end empty: a probe never wraps.
+        self._slots = buf[meta["slots"]:meta["slots"] + 4 * meta["size"]].cast("I")
         self._last = None  # (field, text, block bytes, info position) of the last lookup
 
     # Finding a key
@@ -61,8 +60,6 @@ class TermTable(TermsReader):
                     if found is not None:
                         break
             at += 1
-            if at == len(slots):  # (only in a table that wraps: others end empty)
-                at = 0
         self._last = (fieldname, text, found)
         return found
 

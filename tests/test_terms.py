@@ -10,7 +10,7 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import TermNotFound
 
-from search import terminfo, terms, termsbulk
+from search import terminfo, termsbulk
 from search.codec import TalashCodec
 from search.terms import BLOCK, TermTableWriter
 from search.termsreader import TermTable
@@ -217,25 +217,3 @@ def test_infos_encoded_with_numpy_are_the_per_term_bytes():
         terminfo.encode_extent(*row) for row in zip(
             df.tolist(), weight.tolist(), top.tolist(), lo[:n].tolist(), hi[:n].tolist(),
             minid.tolist(), maxid.tolist(), offset.tolist(), length.tolist(), strict=True))
-
-
-def _wrapping_slots(hashes, records, nslots, ids, spread):
-    """Slots as the first tables placed them (a day of main): in key order, wrapping round."""
-    slots = np.zeros(nslots, dtype="<u4")
-    for h, record in zip(hashes.tolist(), records.tolist(), strict=True):
-        at = h % nslots
-        while slots[at]:
-            at = (at + 1) % nslots
-        slots[at] = (h // nslots) % spread * ids + record + 1
-    return slots
-
-
-def test_tables_whose_slots_wrap_round_are_read(monkeypatch):
-    monkeypatch.setattr(terms, "LOAD", 0.98)  # long runs: some run past the end
-    monkeypatch.setattr(terms, "_place", _wrapping_slots)
-    keys = keys_for(random.Random(11), 3_000)
-    reader, _infos = table({"body": keys})
-    assert reader._slots[len(reader._slots) - 1]  # the last slot taken: lookups wrap
-    assert all(("body", k) in reader for k in keys)
-    present = set(keys)
-    assert not any(("body", k + b"\x00") in reader for k in keys if k + b"\x00" not in present)
