@@ -2,6 +2,7 @@
 
 import pickle
 from bisect import bisect_right
+from itertools import islice
 
 from whoosh.codec.base import TermsReader
 from whoosh.reading import TermNotFound
@@ -31,12 +32,12 @@ class TermTable(TermsReader):
         self._nslots, self._ids, self._spread = meta["nslots"], meta["ids"], meta["spread"]
         # The slots run on past nslots and end empty: a probe never wraps.
         self._slots = buf[meta["slots"]:meta["slots"] + 4 * meta["size"]].cast("I")
-        self._last = None  # (field, text, block bytes, info position) of the last lookup
+        self._last = None  # (field, text, what _find gave) of the last lookup
 
     # Finding a key
 
     def _find(self, fieldname: str, text: bytes):
-        """(block bytes, position of the info's length) of a term, or None."""
+        """(block bytes, position of the info) of a term, or None."""
         last = self._last
         if last is not None and last[0] == fieldname and last[1] == text:
             return last[2]
@@ -66,17 +67,8 @@ class TermTable(TermsReader):
     def _at_record(self, record: int, text: bytes):
         block, index = divmod(record, BLOCK)
         data = self._block(block)
-        size, pos = read_varint(data, 0)
-        key = data[pos:pos + size]
-        pos += size
-        for _ in range(index):
-            size, pos = read_varint(data, pos)
-            pos += size  # the info
-            shared = data[pos]
-            size, pos = read_varint(data, pos + 1)
-            key = key[:shared] + data[pos:pos + size]
-            pos += size
-        return (data, pos) if key == text else None
+        key, at = next(islice(_walk(data), index, None))
+        return (data, at) if key == text else None
 
     def _block(self, block: int) -> bytes:
         return self._buf[self._starts[block]:self._starts[block + 1]].tobytes()
@@ -85,8 +77,7 @@ class TermTable(TermsReader):
         found = self._find(fieldname, text)
         if found is None:
             raise TermNotFound(f"No term {fieldname}:{text!r}")
-        data, pos = found
-        return data, read_varint(data, pos)[1]
+        return found
 
     # Walking keys in order
 
@@ -103,21 +94,9 @@ class TermTable(TermsReader):
                 + first_block)
         for block in range(begin, first_block + blocks):
             data = self._block(block)
-            size, pos = read_varint(data, 0)
-            key = data[pos:pos + size]
-            pos += size
-            end = len(data)
-            while True:
-                size, at = read_varint(data, pos)
+            for key, at in _walk(data):
                 if key >= start:
                     yield key, data, at
-                pos = at + size
-                if pos >= end:
-                    break
-                shared = data[pos]
-                size, pos = read_varint(data, pos + 1)
-                key = key[:shared] + data[pos:pos + size]
-                pos += size
 
     def _first_key(self, block: int) -> bytes:
         buf, at = self._buf, self._starts[block]
@@ -178,8 +157,7 @@ class TermTable(TermsReader):
         found = self._find(fieldname, tbytes)
         if found is None:
             raise KeyError((fieldname, tbytes))
-        data, pos = found
-        return terminfo.doc_frequency(data, read_varint(data, pos)[1])
+        return terminfo.doc_frequency(*found)
 
     def matcher(self, fieldname: str, tbytes: bytes, format_, scorer=None):
         info = self.term_info(fieldname, tbytes)
@@ -195,6 +173,32 @@ class TermTable(TermsReader):
         self._last = None
         self._dbfile.close()
         self._postfile.close()
+
+
+def _walk(data: bytes):
+    """(key, position of its info) of each record of a block (``search.terms``), in order.
+    Lengths under 128 (nearly all) are read in place: a lookup walks half a block."""
+    size, pos = read_varint(data, 0)
+    key = data[pos:pos + size]
+    pos += size
+    end = len(data)
+    while True:
+        size = data[pos]
+        if size < 128:
+            at = pos + 1
+        else:
+            size, at = read_varint(data, pos)
+        yield key, at
+        pos = at + size
+        if pos >= end:
+            return
+        shared, size = data[pos], data[pos + 1]
+        if size < 128:
+            pos += 2
+        else:
+            size, pos = read_varint(data, pos + 1)
+        key = key[:shared] + data[pos:pos + size]
+        pos += size
 
 
 class _Cursor:

@@ -78,7 +78,9 @@ def table(fields: dict[str, list[bytes]]) -> tuple[TermTable, dict]:
     writer = TermTableWriter(storage.create_file("t"))
     infos = {}
     for number, (name, keys) in enumerate(fields.items()):
-        made = [inlined((len(k), len(k) + 1 + i % 3), (1.0, float(i % 5 + 1)))
+        # (every 7th with 200 bytes of values: an info length of two varint bytes)
+        made = [inlined((len(k), len(k) + 1 + i % 3), (1.0, float(i % 5 + 1)),
+                        (b"v" * 200, b"w") if i % 7 == 0 else ())
                 if i % 4 else extent(10 + i, 20.0 + i, 3.0, i, i + 50, 1000 * i, 9)
                 for i, k in enumerate(keys)]
         writer.add_field(name, number, keys, [terminfo.encode_terminfo(m) for m in made])
