@@ -63,17 +63,21 @@ def assemble(parts: list, rows: int) -> tuple[np.ndarray, np.ndarray]:
     at = starts.copy()
     for part in parts:
         lengths = part.lengths
-        if isinstance(part, Run):
-            n = int(lengths.sum())
-            within = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            out[np.repeat(at, lengths) + within] = part.buffer[
-                np.repeat(part.starts, lengths) + within]
+        if isinstance(part, Run):  # each run's bytes, moved by (row's place - run's start)
+            taken = ranges(part.starts, lengths)
+            out[taken + np.repeat(at - part.starts, lengths)] = part.buffer[taken]
         else:
             for k in range(part.width):
                 has = lengths > k
                 out[at[has] + k] = part.byte(k)[has]
         at += lengths
     return out, starts
+
+
+def ranges(firsts: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
+    """``firsts[i], firsts[i] + step, ...`` (``counts[i]`` of them) of every i, in order."""
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(firsts, counts) + within * step
 
 
 def runs(items: list[bytes]) -> Run:
