@@ -1,6 +1,7 @@
 """Reading a segment's compact term table (``search.terms`` describes the file) in place."""
 
 import pickle
+import zlib
 from bisect import bisect_right
 from itertools import islice
 
@@ -9,7 +10,7 @@ from whoosh.reading import TermNotFound
 
 from search import terminfo
 from search.terminfo import read_varint
-from search.terms import BLOCK, MAGIC, TAIL, key_hash
+from search.terms import BLOCK, MAGIC, TAIL, field_seed
 
 
 class TermTable(TermsReader):
@@ -27,6 +28,9 @@ class TermTable(TermsReader):
         meta = pickle.loads(buf[TAIL.unpack_from(buf, len(buf) - 8)[0]:len(buf) - 8])
         self._fields = meta["fields"]
         self._fieldmap = {name: f[0] for name, f in self._fields.items()}
+        # What a lookup needs of a field: its hash seed, first record number and term count.
+        self._lookups = {name: (field_seed(number), first * BLOCK, count)
+                         for name, (number, first, _blocks, count) in self._fields.items()}
         nblocks = meta["blocks"]
         self._starts = buf[meta["starts"]:meta["starts"] + 4 * (nblocks + 1)].cast("I")
         self._nslots, self._ids, self._spread = meta["nslots"], meta["ids"], meta["spread"]
@@ -41,12 +45,11 @@ class TermTable(TermsReader):
         last = self._last
         if last is not None and last[0] == fieldname and last[1] == text:
             return last[2]
-        field = self._fields.get(fieldname)
+        field = self._lookups.get(fieldname)
         if field is None:
             return None
-        number, first_block, _blocks, count = field
-        first = first_block * BLOCK
-        h = key_hash(number, text)
+        seed, first, count = field
+        h = zlib.crc32(text, seed)
         nslots, ids, slots = self._nslots, self._ids, self._slots
         at, fp = h % nslots, (h // nslots) % self._spread
         found = None
