@@ -50,12 +50,14 @@ def extent(df, weight, maxweight, minid, maxid, offset, length) -> W3TermInfo:
     inlined((0,), (3.0,), lengths=(5, 5)),
     inlined((5, 300, 70_000), (1.0, 2.0, 200.0)),
     inlined((12, 13), (0.5, 1.25)),  # weights that are not counts
+    # float32 weights whose sum is no float32: the info's weight is the float32 of the sum
+    inlined((1, 2, 3), tuple(map(terminfo.as_float32, (0.1, 0.2, 0.7)))),
     inlined((4, 4_000_000), (2.0, 1.0), (b"\x01\x05", b"\x00")),  # positions as values
     inlined((9,), (1.0,), lengths=(None, 0)),  # no length recorded
     extent(4, 9.0, 3.0, 17, 99_000, 123_456_789, 70),
     extent(1_000, 1_000.5, 2.75, 0, 5, 0, 1),
     extent(90_000, 2.0**31, 255.0, 3, 2**32 - 2, 2**40, 2**20),
-], ids=["one", "first doc", "three", "fractions", "values", "no length", "extent",
+], ids=["one", "first doc", "three", "fractions", "float32 sum", "values", "no length", "extent",
         "fractional extent", "big numbers"])
 def test_each_term_info_reads_back_as_whoosh_reads_its_own(info):
     data = terminfo.encode_terminfo(info)
@@ -115,6 +117,16 @@ def test_every_key_and_info_reads_back_and_absent_keys_are_absent():
     assert ("join", fields["body"][7]) not in reader or fields["body"][7] in fields["join"]
     assert ("nofield", b"a") not in reader
     assert set(reader.indexed_field_names()) == set(fields)
+
+
+def test_one_text_looked_up_in_two_fields_in_a_row_is_each_field_s():
+    reader, infos = table({"body": [b"a", b"b", b"shared"], "join": [b"c", b"shared"]})
+    assert infos["body", b"shared"] != infos["join", b"shared"]
+    for _ in range(2):
+        for field in ("body", "join"):
+            assert fields_of(reader.term_info(field, b"shared")) == infos[field, b"shared"]
+    assert ("body", b"a") in reader
+    assert ("join", b"a") not in reader
 
 
 def test_walks_from_a_prefix_are_in_key_order_and_go_on_into_later_fields():
