@@ -27,7 +27,8 @@ class TermTable(TermsReader):
             raise ValueError(f"{dbfile!r} is not a talash term table")
         meta = pickle.loads(buf[TAIL.unpack_from(buf, len(buf) - 8)[0]:len(buf) - 8])
         self._fields = meta["fields"]
-        self._fieldmap = {name: f[0] for name, f in self._fields.items()}
+        # Field names in Whoosh's key order (by number): walks go field after field in it.
+        self._order = sorted(self._fields, key=lambda name: self._fields[name][0])
         # What a lookup needs of a field: its hash seed, first record number and term count.
         self._lookups = {name: (field_seed(number), first * BLOCK, count)
                          for name, (number, first, _blocks, count) in self._fields.items()}
@@ -108,10 +109,10 @@ class TermTable(TermsReader):
         return buf[at + pos:at + pos + size].tobytes()
 
     def _fields_from(self, fieldname: str):
-        """Field names in record order, from ``fieldname`` on (Whoosh's key order walks on
-        into the fields after it)."""
-        order = sorted(self._fields, key=lambda name: self._fields[name][1])
-        return order[order.index(fieldname):] if fieldname in order else []
+        """Field names from ``fieldname`` on (Whoosh's key order walks on into the fields
+        after it)."""
+        order = self._order
+        return order[order.index(fieldname):] if fieldname in self._fields else []
 
     # Whoosh's TermsReader
 
@@ -119,10 +120,10 @@ class TermTable(TermsReader):
         return self._find(*term) is not None
 
     def indexed_field_names(self):
-        return self._fieldmap.keys()
+        return self._fields.keys()
 
     def terms(self):
-        for name in sorted(self._fields, key=lambda n: self._fields[n][0]):
+        for name in self._order:
             for text, _data, _pos in self._records(name):
                 yield name, text
 
@@ -132,7 +133,7 @@ class TermTable(TermsReader):
                 yield name, text
 
     def items(self):
-        for name in sorted(self._fields, key=lambda n: self._fields[n][0]):
+        for name in self._order:
             for text, data, pos in self._records(name):
                 yield (name, text), terminfo.decode(data, pos)
 
