@@ -96,7 +96,7 @@ class Field:
         at = termsbulk.ranges(firsts, counts)  # these postings, one term after the other
         return termsbulk.inlined(counts, self.docs[at], self.singles[at],
                                  self.values[at].tolist(), minbytes,
-                                 length_bytes(longest).astype(np.uint8), self.inline_below)
+                                 length_bytes(longest).astype(np.uint8))
 
     def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> tuple:
         """Write the blocks of long lists (``PackedPostingsWriter``); their term infos' bytes

@@ -102,18 +102,20 @@ def _weight_parts(weights: np.ndarray, floats: np.ndarray, present=None) -> list
     return [Varint(as_int, has & ~floats), Fixed(_float_bytes(weights), has & floats)]
 
 
-def inlined(counts, docs, singles, values: list[bytes], minbytes, maxbytes, limit: int):
-    """Inlined term infos (``terminfo.encode_inlined``) of terms with ``counts`` postings
-    (fewer than ``limit``), their postings one term after the other: documents, float32
-    weights, value bytes (empty: none). Returns the infos' bytes and where each begins."""
+def inlined(counts, docs, singles, values: list[bytes], minbytes, maxbytes):
+    """Inlined term infos (``terminfo.encode_inlined``) of terms with ``counts`` postings,
+    their postings one term after the other: documents, float32 weights, value bytes (empty:
+    none). Returns the infos' bytes and where each begins."""
     n = len(counts)
     firsts = np.cumsum(counts) - counts
+    rounds = []  # for each j: the terms with a j-th posting, and where it is (0 where none)
+    for j in range(int(counts.max(initial=0))):
+        has = counts > j
+        rounds.append((has, np.where(has, firsts + j, 0)))
+    value_runs = runs(values)
     floats = np.zeros(n, dtype=bool)
     nvalues = np.zeros(n, dtype=np.int64)
-    value_runs = runs(values)
-    for j in range(limit):
-        has = counts > j
-        at = np.where(has, firsts + j, 0)
+    for has, at in rounds:
         floats |= has & ~whole(singles[at].astype(np.float64))
         nvalues += has & (value_runs.lengths[at] > 0)
     same = minbytes == maxbytes
@@ -122,19 +124,13 @@ def inlined(counts, docs, singles, values: list[bytes], minbytes, maxbytes, limi
     parts = [Fixed(flags.astype(np.uint8)), Varint(counts, counts != 1)]
     gaps = np.diff(docs.astype(np.int64), prepend=0)
     gaps[firsts] = docs[firsts]  # a term's first document is written whole
-    for j in range(limit):
-        has = counts > j
-        parts.append(Varint(np.where(has, gaps[np.where(has, firsts + j, 0)], 0), has))
-    for j in range(limit):
-        has = counts > j
-        at = np.where(has, firsts + j, 0)
+    parts += [Varint(np.where(has, gaps[at], 0), has) for has, at in rounds]
+    for has, at in rounds:
         parts += _weight_parts(singles[at].astype(np.float64), floats, has)
     parts += [Fixed(np.asarray(minbytes, dtype=np.uint8)),
               Fixed(np.asarray(maxbytes, dtype=np.uint8), ~same),
               Varint(nvalues, nvalues > 0)]
-    for j in range(limit):
-        has = counts > j
-        at = np.where(has, firsts + j, 0)
+    for has, at in rounds:
         size = np.where(has, value_runs.lengths[at], 0)
         parts += [Varint(size, size > 0), Run(value_runs.buffer, value_runs.starts[at], size)]
     return assemble(parts, n)

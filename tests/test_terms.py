@@ -209,7 +209,7 @@ def test_infos_encoded_with_numpy_are_the_per_term_bytes():
               for _ in docs]
     lo = np.array([rnd.choice((0, 5, 9)) for _ in counts], dtype=np.uint8)
     hi = np.maximum(lo, np.array([rnd.choice((0, 9, 200)) for _ in counts], dtype=np.uint8))
-    data, starts = termsbulk.inlined(counts, docs, singles, values, lo, hi, 4)
+    data, starts = termsbulk.inlined(counts, docs, singles, values, lo, hi)
     s, want = 0, []
     for c, a, b in zip(counts.tolist(), lo.tolist(), hi.tolist(), strict=True):
         want.append(terminfo.encode_inlined(docs[s:s + c].tolist(), singles[s:s + c].tolist(),
