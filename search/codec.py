@@ -290,6 +290,12 @@ def long_blocks(codec) -> int:
     return getattr(codec, "long_blocks", None) or codec._blocklimit
 
 
+def whoosh_term_table(codec) -> bool:
+    """Whether a segment of ``codec`` has Whoosh's term table (``.trm``): a codec pickled
+    before ``TERM_TABLE`` (only one read from an old segment lacks it)."""
+    return getattr(codec, "termtable", 1) < TERM_TABLE
+
+
 class TalashCodec(W3Codec):
     def __init__(self, blocklimit=128, compression=3, inlinelimit=INLINE_LIMIT):
         if not 0 < blocklimit < 2**16:
@@ -310,8 +316,7 @@ class TalashCodec(W3Codec):
         return super().per_document_reader(storage, segment)  # Whoosh's _stored column
 
     def new_segment(self, storage, indexname):
-        if getattr(self, "termtable", 1) < TERM_TABLE:
-            # Only a codec read from an old segment lacks it; new segments take a new codec.
+        if whoosh_term_table(self):  # new segments take a new codec
             raise ValueError("this codec is a segment's with Whoosh's term table, which talash "
                              "no longer writes: write new segments with TalashCodec()")
         return super().new_segment(storage, indexname)
@@ -320,7 +325,7 @@ class TalashCodec(W3Codec):
         return CompactFieldWriter(self, storage, segment)
 
     def terms_reader(self, storage, segment):
-        if getattr(self, "termtable", 1) < TERM_TABLE:
+        if whoosh_term_table(self):
             return super().terms_reader(storage, segment)
         return TermTable(self, segment.open_file(storage, TERMS_EXT),
                          segment.open_file(storage, self.POSTS_EXT))

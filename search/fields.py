@@ -21,6 +21,7 @@ from whoosh.system import pack_uint
 from search.analysis.analyzers import PART_SEPARATOR, cached_tokens, terms
 from search.analysis.indexterms import text_terms
 from search.codec import plain_dumps
+from search.terminfo import varint, varint_gaps
 
 
 class Counts(Format):
@@ -41,7 +42,7 @@ class VarintPositions(Positions):
     of ~8 bytes. Only ``encode`` and the decoders differ."""
 
     def encode(self, poslist) -> bytes:
-        return _varint_gaps(poslist)
+        return varint_gaps(poslist)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
         if valuestring.isascii():  # every gap under 128: a byte each
@@ -82,7 +83,7 @@ class TalashText(TEXT):
             raise ValueError(f"{value!r} is not text")
         rule = self.analyzer.rule
         if self.format.supports("positions"):
-            varint = isinstance(self.format, VarintPositions)
+            as_varints = isinstance(self.format, VarintPositions)
             if rule == "strict" and PART_SEPARATOR not in value:
                 positions = text_terms(value).positions
             else:  # no such field in talash's schema: through the tokens
@@ -90,8 +91,8 @@ class TalashText(TEXT):
                 for term, pos, _start, _end in terms(rule, cached_tokens(value)):
                     positions[term].append(pos)
             lists = positions.values()
-            if varint:
-                encoded = [_one_varint(p[0]) if len(p) == 1 else _varint_gaps(p) for p in lists]
+            if as_varints:
+                encoded = [varint(p[0]) if len(p) == 1 else varint_gaps(p) for p in lists]
             else:  # an index written before VarintPositions, updated
                 encoded = [_one_position(p[0]) if len(p) == 1 else _positions(p) for p in lists]
             return list(positions), [len(p) for p in lists], encoded
@@ -130,26 +131,6 @@ def count_values(fmt, counts: list[int]) -> list[bytes]:
 
 
 _COUNTS = [pack_uint(n) for n in range(256)]  # shared values of the common counts
-_ONE_VARINT = [bytes((n,)) for n in range(128)]
-
-
-def _one_varint(pos: int) -> bytes:
-    return _ONE_VARINT[pos] if pos < 128 else _varint_gaps([pos])
-
-
-def _varint_gaps(positions) -> bytes:
-    """The gaps between ``positions`` (the first from 0) as varints."""
-    out = bytearray()
-    last = 0
-    for pos in positions:
-        gap, last = pos - last, pos
-        while gap >= 0x80:
-            out.append(gap & 0x7F | 0x80)
-            gap >>= 7
-        out.append(gap)
-    return bytes(out)
-
-
 def _varints(data: bytes):
     """The numbers of a varint string."""
     number = shift = 0

@@ -93,10 +93,10 @@ class Field:
             shortest = np.minimum(shortest, np.where(length > 0, length, _BIG))
             longest = np.maximum(longest, length)
         minbytes = np.where(shortest == _BIG, 0, length_bytes(shortest)).astype(np.uint8)
-        at = _ranges(firsts, counts)  # these postings, one term after the other
+        at = termsbulk.ranges(firsts, counts)  # these postings, one term after the other
         return termsbulk.inlined(counts, self.docs[at], self.singles[at],
                                  self.values[at].tolist(), minbytes,
-                                 length_bytes(longest).astype(np.uint8), self.inline_below)
+                                 length_bytes(longest).astype(np.uint8))
 
     def blocks(self, firsts: np.ndarray, counts: np.ndarray) -> tuple:
         """Write the blocks of long lists (``PackedPostingsWriter``); their term infos' bytes
@@ -106,8 +106,7 @@ class Field:
         limit = self.blocklimit
         per_term = (counts + limit - 1) // limit
         term_of = np.repeat(np.arange(len(firsts)), per_term)
-        index = np.arange(len(term_of)) - np.repeat(np.cumsum(per_term) - per_term, per_term)
-        starts = firsts[term_of] + index * limit
+        starts = termsbulk.ranges(firsts, per_term, limit)
         ends = np.minimum(starts + limit, (firsts + counts)[term_of])
         stats = _BlockStats(self, starts, ends)
         # Every posting's gap from the one before, in each width a block takes
@@ -220,9 +219,3 @@ class _BlockStats:
         return (self.sums[b], top if top > 0 else 0, None if shortest < 0 else shortest,
                 self.longest[b])
 
-
-def _ranges(firsts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The indices ``firsts[i] .. firsts[i] + counts[i] - 1`` of every i, in order."""
-    owner = np.repeat(np.arange(len(firsts)), counts)
-    return firsts[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts,
-                                                              counts)

@@ -31,13 +31,21 @@ _SMALL = [bytes([i]) for i in range(128)]
 
 
 def varint(n: int) -> bytes:
-    if n < 128:
-        return _SMALL[n]
+    """``n`` as a varint (7 bits a byte, low bits first, the high bit on all but the last)."""
+    return _SMALL[n] if n < 128 else varint_gaps((n,))
+
+
+def varint_gaps(numbers) -> bytes:
+    """The gaps between increasing ``numbers`` (the first from 0) as varints (document
+    numbers here, positions in ``search.fields``)."""
     out = bytearray()
-    while n >= 128:
-        out.append(n & 127 | 128)
-        n >>= 7
-    out.append(n)
+    last = 0
+    for n in numbers:
+        gap, last = n - last, n
+        while gap >= 128:
+            out.append(gap & 127 | 128)
+            gap >>= 7
+        out.append(gap)
     return bytes(out)
 
 
@@ -82,10 +90,7 @@ def encode_inlined(ids, weights, values, minbyte: int, maxbyte: int) -> bytes:
     parts = [_SMALL[flags]]
     if df != 1:
         parts.append(varint(df))
-    last = 0
-    for doc in ids:
-        parts.append(varint(doc - last))
-        last = doc
+    parts.append(varint_gaps(ids))
     parts.append(_weights(weights, floats))
     parts.append(bytes((minbyte,)) if minbyte == maxbyte else bytes((minbyte, maxbyte)))
     if values:

@@ -48,9 +48,10 @@ TAIL = struct.Struct("<Q")  # where the footer begins
 assert sys.byteorder == "little", "the arrays are read as native uint32"
 
 
-def key_hash(fieldnum: int, text: bytes) -> int:
-    """CRC-32 of the key Whoosh would store (two bytes of field number, then the text)."""
-    return zlib.crc32(text, zlib.crc32(fieldnum.to_bytes(2, "big")))
+def field_seed(number: int) -> int:
+    """A key's hash is the CRC-32 of the key Whoosh would store (two bytes of field number,
+    then the text): ``zlib.crc32(text, field_seed(number))``."""
+    return zlib.crc32(number.to_bytes(2, "big"))
 
 
 class TermTableWriter:
@@ -75,7 +76,7 @@ class TermTableWriter:
         if not all(map(lt, keys, islice(keys, 1, None))):  # in C; the culprit only if not
             i = next(i for i in range(1, len(keys)) if keys[i] <= keys[i - 1])
             raise ValueError(f"keys must increase: {keys[i - 1]!r}..{keys[i]!r}")
-        self.hashes.extend(map(zlib.crc32, keys, repeat(zlib.crc32(number.to_bytes(2, "big")))))
+        self.hashes.extend(map(zlib.crc32, keys, repeat(field_seed(number))))
         if not isinstance(infos, termsbulk.Run):
             infos = termsbulk.runs(infos)
         data, starts = termsbulk.records(keys, infos, BLOCK)

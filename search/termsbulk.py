@@ -63,17 +63,21 @@ def assemble(parts: list, rows: int) -> tuple[np.ndarray, np.ndarray]:
     at = starts.copy()
     for part in parts:
         lengths = part.lengths
-        if isinstance(part, Run):
-            n = int(lengths.sum())
-            within = np.arange(n) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            out[np.repeat(at, lengths) + within] = part.buffer[
-                np.repeat(part.starts, lengths) + within]
+        if isinstance(part, Run):  # each run's bytes, moved by (row's place - run's start)
+            taken = ranges(part.starts, lengths)
+            out[taken + np.repeat(at - part.starts, lengths)] = part.buffer[taken]
         else:
             for k in range(part.width):
                 has = lengths > k
                 out[at[has] + k] = part.byte(k)[has]
         at += lengths
     return out, starts
+
+
+def ranges(firsts: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
+    """``firsts[i], firsts[i] + step, ...`` (``counts[i]`` of them) of every i, in order."""
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(firsts, counts) + within * step
 
 
 def runs(items: list[bytes]) -> Run:
@@ -98,18 +102,20 @@ def _weight_parts(weights: np.ndarray, floats: np.ndarray, present=None) -> list
     return [Varint(as_int, has & ~floats), Fixed(_float_bytes(weights), has & floats)]
 
 
-def inlined(counts, docs, singles, values: list[bytes], minbytes, maxbytes, limit: int):
-    """Inlined term infos (``terminfo.encode_inlined``) of terms with ``counts`` postings
-    (fewer than ``limit``), their postings one term after the other: documents, float32
-    weights, value bytes (empty: none). Returns the infos' bytes and where each begins."""
+def inlined(counts, docs, singles, values: list[bytes], minbytes, maxbytes):
+    """Inlined term infos (``terminfo.encode_inlined``) of terms with ``counts`` postings,
+    their postings one term after the other: documents, float32 weights, value bytes (empty:
+    none). Returns the infos' bytes and where each begins."""
     n = len(counts)
     firsts = np.cumsum(counts) - counts
+    rounds = []  # for each j: the terms with a j-th posting, and where it is (0 where none)
+    for j in range(int(counts.max(initial=0))):
+        has = counts > j
+        rounds.append((has, np.where(has, firsts + j, 0)))
+    value_runs = runs(values)
     floats = np.zeros(n, dtype=bool)
     nvalues = np.zeros(n, dtype=np.int64)
-    value_runs = runs(values)
-    for j in range(limit):
-        has = counts > j
-        at = np.where(has, firsts + j, 0)
+    for has, at in rounds:
         floats |= has & ~whole(singles[at].astype(np.float64))
         nvalues += has & (value_runs.lengths[at] > 0)
     same = minbytes == maxbytes
@@ -118,19 +124,13 @@ def inlined(counts, docs, singles, values: list[bytes], minbytes, maxbytes, limi
     parts = [Fixed(flags.astype(np.uint8)), Varint(counts, counts != 1)]
     gaps = np.diff(docs.astype(np.int64), prepend=0)
     gaps[firsts] = docs[firsts]  # a term's first document is written whole
-    for j in range(limit):
-        has = counts > j
-        parts.append(Varint(np.where(has, gaps[np.where(has, firsts + j, 0)], 0), has))
-    for j in range(limit):
-        has = counts > j
-        at = np.where(has, firsts + j, 0)
+    parts += [Varint(np.where(has, gaps[at], 0), has) for has, at in rounds]
+    for has, at in rounds:
         parts += _weight_parts(singles[at].astype(np.float64), floats, has)
     parts += [Fixed(np.asarray(minbytes, dtype=np.uint8)),
               Fixed(np.asarray(maxbytes, dtype=np.uint8), ~same),
               Varint(nvalues, nvalues > 0)]
-    for j in range(limit):
-        has = counts > j
-        at = np.where(has, firsts + j, 0)
+    for has, at in rounds:
         size = np.where(has, value_runs.lengths[at], 0)
         parts += [Varint(size, size > 0), Run(value_runs.buffer, value_runs.starts[at], size)]
     return assemble(parts, n)

@@ -1,14 +1,16 @@
 """Reading a segment's compact term table (``search.terms`` describes the file) in place."""
 
 import pickle
+import zlib
 from bisect import bisect_right
+from itertools import islice
 
 from whoosh.codec.base import TermsReader
 from whoosh.reading import TermNotFound
 
 from search import terminfo
 from search.terminfo import read_varint
-from search.terms import BLOCK, MAGIC, TAIL, key_hash
+from search.terms import BLOCK, MAGIC, TAIL, field_seed
 
 
 class TermTable(TermsReader):
@@ -25,28 +27,30 @@ class TermTable(TermsReader):
             raise ValueError(f"{dbfile!r} is not a talash term table")
         meta = pickle.loads(buf[TAIL.unpack_from(buf, len(buf) - 8)[0]:len(buf) - 8])
         self._fields = meta["fields"]
-        self._fieldmap = {name: f[0] for name, f in self._fields.items()}
+        # Field names in Whoosh's key order (by number): walks go field after field in it.
+        self._order = sorted(self._fields, key=lambda name: self._fields[name][0])
+        # What a lookup needs of a field: its hash seed, first record number and term count.
+        self._lookups = {name: (field_seed(number), first * BLOCK, count)
+                         for name, (number, first, _blocks, count) in self._fields.items()}
         nblocks = meta["blocks"]
         self._starts = buf[meta["starts"]:meta["starts"] + 4 * (nblocks + 1)].cast("I")
         self._nslots, self._ids, self._spread = meta["nslots"], meta["ids"], meta["spread"]
-        # Tables written before the slots ran past nslots (a day of main) wrap around.
-        size = meta.get("size", self._nslots)
-        self._slots = buf[meta["slots"]:meta["slots"] + 4 * size].cast("I")
-        self._last = None  # (field, text, block bytes, info position) of the last lookup
+        # The slots run on past nslots and end empty: a probe never wraps.
+        self._slots = buf[meta["slots"]:meta["slots"] + 4 * meta["size"]].cast("I")
+        self._last = None  # (field, text, what _find gave) of the last lookup
 
     # Finding a key
 
     def _find(self, fieldname: str, text: bytes):
-        """(block bytes, position of the info's length) of a term, or None."""
+        """(block bytes, position of the info) of a term, or None."""
         last = self._last
         if last is not None and last[0] == fieldname and last[1] == text:
             return last[2]
-        field = self._fields.get(fieldname)
+        field = self._lookups.get(fieldname)
         if field is None:
             return None
-        number, first_block, _blocks, count = field
-        first = first_block * BLOCK
-        h = key_hash(number, text)
+        seed, first, count = field
+        h = zlib.crc32(text, seed)
         nslots, ids, slots = self._nslots, self._ids, self._slots
         at, fp = h % nslots, (h // nslots) % self._spread
         found = None
@@ -61,25 +65,14 @@ class TermTable(TermsReader):
                     if found is not None:
                         break
             at += 1
-            if at == len(slots):  # (only in a table that wraps: others end empty)
-                at = 0
         self._last = (fieldname, text, found)
         return found
 
     def _at_record(self, record: int, text: bytes):
         block, index = divmod(record, BLOCK)
         data = self._block(block)
-        size, pos = read_varint(data, 0)
-        key = data[pos:pos + size]
-        pos += size
-        for _ in range(index):
-            size, pos = read_varint(data, pos)
-            pos += size  # the info
-            shared = data[pos]
-            size, pos = read_varint(data, pos + 1)
-            key = key[:shared] + data[pos:pos + size]
-            pos += size
-        return (data, pos) if key == text else None
+        key, at = next(islice(_walk(data), index, None))
+        return (data, at) if key == text else None
 
     def _block(self, block: int) -> bytes:
         return self._buf[self._starts[block]:self._starts[block + 1]].tobytes()
@@ -88,8 +81,7 @@ class TermTable(TermsReader):
         found = self._find(fieldname, text)
         if found is None:
             raise TermNotFound(f"No term {fieldname}:{text!r}")
-        data, pos = found
-        return data, read_varint(data, pos)[1]
+        return found
 
     # Walking keys in order
 
@@ -106,21 +98,9 @@ class TermTable(TermsReader):
                 + first_block)
         for block in range(begin, first_block + blocks):
             data = self._block(block)
-            size, pos = read_varint(data, 0)
-            key = data[pos:pos + size]
-            pos += size
-            end = len(data)
-            while True:
-                size, at = read_varint(data, pos)
+            for key, at in _walk(data):
                 if key >= start:
                     yield key, data, at
-                pos = at + size
-                if pos >= end:
-                    break
-                shared = data[pos]
-                size, pos = read_varint(data, pos + 1)
-                key = key[:shared] + data[pos:pos + size]
-                pos += size
 
     def _first_key(self, block: int) -> bytes:
         buf, at = self._buf, self._starts[block]
@@ -129,10 +109,10 @@ class TermTable(TermsReader):
         return buf[at + pos:at + pos + size].tobytes()
 
     def _fields_from(self, fieldname: str):
-        """Field names in record order, from ``fieldname`` on (Whoosh's key order walks on
-        into the fields after it)."""
-        order = sorted(self._fields, key=lambda name: self._fields[name][1])
-        return order[order.index(fieldname):] if fieldname in order else []
+        """Field names from ``fieldname`` on (Whoosh's key order walks on into the fields
+        after it)."""
+        order = self._order
+        return order[order.index(fieldname):] if fieldname in self._fields else []
 
     # Whoosh's TermsReader
 
@@ -140,10 +120,10 @@ class TermTable(TermsReader):
         return self._find(*term) is not None
 
     def indexed_field_names(self):
-        return self._fieldmap.keys()
+        return self._fields.keys()
 
     def terms(self):
-        for name in sorted(self._fields, key=lambda n: self._fields[n][0]):
+        for name in self._order:
             for text, _data, _pos in self._records(name):
                 yield name, text
 
@@ -153,7 +133,7 @@ class TermTable(TermsReader):
                 yield name, text
 
     def items(self):
-        for name in sorted(self._fields, key=lambda n: self._fields[n][0]):
+        for name in self._order:
             for text, data, pos in self._records(name):
                 yield (name, text), terminfo.decode(data, pos)
 
@@ -181,8 +161,7 @@ class TermTable(TermsReader):
         found = self._find(fieldname, tbytes)
         if found is None:
             raise KeyError((fieldname, tbytes))
-        data, pos = found
-        return terminfo.doc_frequency(data, read_varint(data, pos)[1])
+        return terminfo.doc_frequency(*found)
 
     def matcher(self, fieldname: str, tbytes: bytes, format_, scorer=None):
         info = self.term_info(fieldname, tbytes)
@@ -198,6 +177,32 @@ class TermTable(TermsReader):
         self._last = None
         self._dbfile.close()
         self._postfile.close()
+
+
+def _walk(data: bytes):
+    """(key, position of its info) of each record of a block (``search.terms``), in order.
+    Lengths under 128 (nearly all) are read in place: a lookup walks half a block."""
+    size, pos = read_varint(data, 0)
+    key = data[pos:pos + size]
+    pos += size
+    end = len(data)
+    while True:
+        size = data[pos]
+        if size < 128:
+            at = pos + 1
+        else:
+            size, at = read_varint(data, pos)
+        yield key, at
+        pos = at + size
+        if pos >= end:
+            return
+        shared, size = data[pos], data[pos + 1]
+        if size < 128:
+            pos += 2
+        else:
+            size, pos = read_varint(data, pos + 1)
+        key = key[:shared] + data[pos:pos + size]
+        pos += size
 
 
 class _Cursor:

@@ -32,6 +32,14 @@ def test_varint_positions_decode_to_the_positions(positions):
         assert len(value) == len(positions)  # one byte a position
 
 
+def test_positions_are_varint_gaps_low_bits_first():
+    # gaps 0, 5, 128, 16,384, 2**21: one, one, two, three and four bytes
+    positions = [0, 5, 133, 16_517, 16_517 + 2**21]
+    assert VarintPositions().encode(positions) == bytes(
+        [0, 5, 0x80, 1, 0x80, 0x80, 1, 0x80, 0x80, 0x80, 1])
+    assert VarintPositions().encode([300]) == b"\xac\x02"
+
+
 def test_talash_fields_write_the_compact_formats():
     schema = build_schema()
     assert isinstance(schema["body"].format, VarintPositions)

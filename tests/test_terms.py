@@ -1,6 +1,7 @@
 """The compact term table (search/terms.py, search/terminfo.py): every key and term info reads
 back as written and walks are in key order. (Indexes with Whoosh's table: test_old_format.)"""
 
+import os
 import random
 
 import numpy as np
@@ -9,7 +10,7 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filestore import RamStorage
 from whoosh.reading import TermNotFound
 
-from search import terminfo, terms, termsbulk
+from search import terminfo, termsbulk
 from search.codec import TalashCodec
 from search.terms import BLOCK, TermTableWriter
 from search.termsreader import TermTable
@@ -49,12 +50,14 @@ def extent(df, weight, maxweight, minid, maxid, offset, length) -> W3TermInfo:
     inlined((0,), (3.0,), lengths=(5, 5)),
     inlined((5, 300, 70_000), (1.0, 2.0, 200.0)),
     inlined((12, 13), (0.5, 1.25)),  # weights that are not counts
+    # float32 weights whose sum is no float32: the info's weight is the float32 of the sum
+    inlined((1, 2, 3), tuple(map(terminfo.as_float32, (0.1, 0.2, 0.7)))),
     inlined((4, 4_000_000), (2.0, 1.0), (b"\x01\x05", b"\x00")),  # positions as values
     inlined((9,), (1.0,), lengths=(None, 0)),  # no length recorded
     extent(4, 9.0, 3.0, 17, 99_000, 123_456_789, 70),
     extent(1_000, 1_000.5, 2.75, 0, 5, 0, 1),
     extent(90_000, 2.0**31, 255.0, 3, 2**32 - 2, 2**40, 2**20),
-], ids=["one", "first doc", "three", "fractions", "values", "no length", "extent",
+], ids=["one", "first doc", "three", "fractions", "float32 sum", "values", "no length", "extent",
         "fractional extent", "big numbers"])
 def test_each_term_info_reads_back_as_whoosh_reads_its_own(info):
     data = terminfo.encode_terminfo(info)
@@ -77,7 +80,9 @@ def table(fields: dict[str, list[bytes]]) -> tuple[TermTable, dict]:
     writer = TermTableWriter(storage.create_file("t"))
     infos = {}
     for number, (name, keys) in enumerate(fields.items()):
-        made = [inlined((len(k), len(k) + 1 + i % 3), (1.0, float(i % 5 + 1)))
+        # (every 7th with 200 bytes of values: an info length of two varint bytes)
+        made = [inlined((len(k), len(k) + 1 + i % 3), (1.0, float(i % 5 + 1)),
+                        (b"v" * 200, b"w") if i % 7 == 0 else ())
                 if i % 4 else extent(10 + i, 20.0 + i, 3.0, i, i + 50, 1000 * i, 9)
                 for i, k in enumerate(keys)]
         writer.add_field(name, number, keys, [terminfo.encode_terminfo(m) for m in made])
@@ -114,6 +119,16 @@ def test_every_key_and_info_reads_back_and_absent_keys_are_absent():
     assert set(reader.indexed_field_names()) == set(fields)
 
 
+def test_one_text_looked_up_in_two_fields_in_a_row_is_each_field_s():
+    reader, infos = table({"body": [b"a", b"b", b"shared"], "join": [b"c", b"shared"]})
+    assert infos["body", b"shared"] != infos["join", b"shared"]
+    for _ in range(2):
+        for field in ("body", "join"):
+            assert fields_of(reader.term_info(field, b"shared")) == infos[field, b"shared"]
+    assert ("body", b"a") in reader
+    assert ("join", b"a") not in reader
+
+
 def test_walks_from_a_prefix_are_in_key_order_and_go_on_into_later_fields():
     rnd = random.Random(8)
     fields = {"body": keys_for(rnd, 2_000), "join": keys_for(rnd, 300)}
@@ -127,6 +142,37 @@ def test_walks_from_a_prefix_are_in_key_order_and_go_on_into_later_fields():
             [(t, infos[t]) for t in want]
     assert list(reader.terms_from("join", b"")) == [t for t in everything if t[0] == "join"]
     assert len(fields["body"]) > 20 * BLOCK
+
+
+def _shared_and_keys(data: bytes, nkeys: int) -> tuple[list[int], list[bytes]]:
+    """The shared-byte counts and keys of a field's records, read plainly (``search.terms``)."""
+    shared, keys, pos, key = [], [], 0, b""
+    for i in range(nkeys):
+        same = 0 if i % BLOCK == 0 else data[pos]
+        pos += i % BLOCK != 0
+        size, pos = terminfo.read_varint(data, pos)
+        key = key[:same] + data[pos:pos + size]
+        size, pos = terminfo.read_varint(data, pos + size)  # the info
+        pos += size
+        shared.append(same)
+        keys.append(key)
+    assert pos == len(data)
+    return shared, keys
+
+
+def test_each_key_is_front_coded_on_the_one_before_up_to_255_bytes():
+    rnd = random.Random(12)
+    long = {b"y" * n + rnd.randbytes(2) for n in (20, 23, 24, 25, 40, 254, 255, 256, 400)}
+    keys = sorted(set(keys_for(rnd, 2_000)) | long)
+    data, starts = termsbulk.records(keys, termsbulk.runs([bytes(i % 3) for i in
+                                                           range(len(keys))]), BLOCK)
+    shared, read = _shared_and_keys(data.tobytes(), len(keys))
+    want = [0 if i % BLOCK == 0 else min(len(os.path.commonprefix([keys[i - 1], key])), 255)
+            for i, key in enumerate(keys)]
+    assert shared == want
+    assert read == keys
+    assert max(want) == 255 and sum(s > 24 for s in want) > 5
+    assert len(starts) == -(-len(keys) // BLOCK)
 
 
 def test_keys_out_of_order_or_a_field_twice_are_refused():
@@ -163,7 +209,7 @@ def test_infos_encoded_with_numpy_are_the_per_term_bytes():
               for _ in docs]
     lo = np.array([rnd.choice((0, 5, 9)) for _ in counts], dtype=np.uint8)
     hi = np.maximum(lo, np.array([rnd.choice((0, 9, 200)) for _ in counts], dtype=np.uint8))
-    data, starts = termsbulk.inlined(counts, docs, singles, values, lo, hi, 4)
+    data, starts = termsbulk.inlined(counts, docs, singles, values, lo, hi)
     s, want = 0, []
     for c, a, b in zip(counts.tolist(), lo.tolist(), hi.tolist(), strict=True):
         want.append(terminfo.encode_inlined(docs[s:s + c].tolist(), singles[s:s + c].tolist(),
@@ -185,25 +231,3 @@ def test_infos_encoded_with_numpy_are_the_per_term_bytes():
         terminfo.encode_extent(*row) for row in zip(
             df.tolist(), weight.tolist(), top.tolist(), lo[:n].tolist(), hi[:n].tolist(),
             minid.tolist(), maxid.tolist(), offset.tolist(), length.tolist(), strict=True))
-
-
-def _wrapping_slots(hashes, records, nslots, ids, spread):
-    """Slots as the first tables placed them (a day of main): in key order, wrapping round."""
-    slots = np.zeros(nslots, dtype="<u4")
-    for h, record in zip(hashes.tolist(), records.tolist(), strict=True):
-        at = h % nslots
-        while slots[at]:
-            at = (at + 1) % nslots
-        slots[at] = (h // nslots) % spread * ids + record + 1
-    return slots
-
-
-def test_tables_whose_slots_wrap_round_are_read(monkeypatch):
-    monkeypatch.setattr(terms, "LOAD", 0.98)  # long runs: some run past the end
-    monkeypatch.setattr(terms, "_place", _wrapping_slots)
-    keys = keys_for(random.Random(11), 3_000)
-    reader, _infos = table({"body": keys})
-    assert reader._slots[len(reader._slots) - 1]  # the last slot taken: lookups wrap
-    assert all(("body", k) in reader for k in keys)
-    present = set(keys)
-    assert not any(("body", k + b"\x00") in reader for k in keys if k + b"\x00" not in present)
