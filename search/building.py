@@ -108,17 +108,26 @@ def _rare_collections(threshold: int = 100_000):
         gc.set_threshold(*before)
 
 
+def chosen_limit_mb() -> int | None:
+    """``MEMORY_ENV``'s megabytes, None when unset; a bad value raises, saying what to give
+    (a build checks it before it reads its sources)."""
+    chosen = os.environ.get(MEMORY_ENV, "").strip()
+    if not chosen:
+        return None
+    if not chosen.isdigit() or int(chosen) < WRITER_MIN_MB:
+        raise TalashError(
+            f"{MEMORY_ENV}={chosen!r}: give the megabytes of postings each build process "
+            f"may hold before it writes a segment, a whole number from {WRITER_MIN_MB} "
+            f"(a process uses about 1.2 GB plus 1.1 times this), or unset it")
+    return int(chosen)
+
+
 def writer_limit_mb(procs: int) -> int:
     """The postings estimate (MB) after which each of ``procs`` writers writes a segment:
     ``MEMORY_ENV`` when set, else a share of the machine's memory."""
-    chosen = os.environ.get(MEMORY_ENV, "").strip()
-    if chosen:
-        if not chosen.isdigit() or int(chosen) < WRITER_MIN_MB:
-            raise TalashError(
-                f"{MEMORY_ENV}={chosen!r}: give the megabytes of postings each build process "
-                f"may hold before it writes a segment, a whole number from {WRITER_MIN_MB} "
-                f"(a process uses about 1.2 GB plus 1.1 times this), or unset it")
-        return int(chosen)
+    chosen = chosen_limit_mb()
+    if chosen is not None:
+        return chosen
     try:
         memory_mb = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
     except (ValueError, OSError, AttributeError):  # not reported: assume a small machine

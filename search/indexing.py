@@ -18,7 +18,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search import frequent
-from search.building import write_index
+from search.building import chosen_limit_mb, write_index
 from search.codec import TalashCodec
 from search.documents import Document, Rejected, from_record
 from search.errors import IndexMissing, IndexWriteFailed, SourceError
@@ -142,6 +142,7 @@ def _documents(docs: Iterable, summary: BuildSummary, on_reject: OnReject) -> It
 
 def _build(root: Path, docs: Iterator[Document], summary: BuildSummary, progress: Progress,
            keep: int, procs: int | None):
+    chosen_limit_mb()  # a bad memory setting is told before the sources are read
     gen = None
     try:
         gen = new_generation(root)

@@ -72,9 +72,10 @@ def test_the_writers_memory_can_be_set_and_a_bad_setting_says_what_to_give(monke
         monkeypatch.setenv(building.MEMORY_ENV, bad)
         with pytest.raises(TalashError, match="a whole number from 256"):
             writer_limit_mb(2)
-    docs = list(read_sources([SAMPLE]))
+    read = []
     with pytest.raises(TalashError, match=building.MEMORY_ENV):
-        build_index(tmp_path, docs, procs=2)
+        build_index(tmp_path, (read.append(d) or d for d in read_sources([SAMPLE])), procs=2)
+    assert read == []  # told before the sources were read
     with pytest.raises(IndexMissing):  # nothing went live
         live_generation(tmp_path)
 
